@@ -1,0 +1,129 @@
+"""Scoring predictions against gold: what `propscope evaluate` computes, independent of display.
+
+Gold is a PTC folder (texts and labels, so every task including sentence-level can be scored)
+or a bare label file. Predictions are a label file or analyses in JSON/JSONL. Which tasks are
+scored follows from what the two sides hold, unless the caller asks for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from propscope import metrics
+from propscope.article import Span
+from propscope.errors import InputError
+from propscope.formats import jsonl, ptc
+
+TASKS = ("si", "tc", "flc", "sentence")
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Gold spans, and the article texts when the gold came from a folder."""
+
+    ranges: dict[str, list[tuple[int, int]]]
+    spans: dict[str, list[Span]] | None
+    texts: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Predicted spans; `spans` is None when the file gives no techniques (SI only)."""
+
+    ranges: dict[str, list[tuple[int, int]]]
+    spans: dict[str, list[Span]] | None
+    path: Path
+
+
+def load_gold(path: Path) -> Gold:
+    """Read gold from a PTC folder or a single SI/TC label file."""
+    if path.is_dir():
+        corpus = ptc.read_ptc_folder(path)
+        return Gold(
+            ranges=corpus.si_spans(),
+            spans=corpus.tc_spans() if corpus.tc_rows else None,
+            texts={aid: a.text for aid, a in corpus.articles.items()},
+        )
+    rows = ptc.read_label_file(path)
+    has_techniques = bool(rows) and all(r.technique not in (None, ptc.TEMPLATE_TECHNIQUE) for r in rows)
+    spans = ptc.group_spans(rows) if has_techniques else None
+    ranges = ptc.group_ranges(rows)
+    if spans is not None:
+        ranges = {aid: ptc.merge_overlapping(r) for aid, r in ranges.items()}
+    return Gold(ranges=ranges, spans=spans, texts=None)
+
+
+def load_predictions(path: Path) -> Predictions:
+    """Read predictions from a label file or from JSON/JSONL analyses."""
+    if path.suffix in (".json", ".jsonl"):
+        spans = {a.article.id: list(a.spans) for a in jsonl.read_analyses(path)}
+        ranges = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
+        return Predictions(ranges=ranges, spans=spans, path=path)
+    rows = ptc.read_label_file(path)
+    with_technique = [r for r in rows if r.technique not in (None, ptc.TEMPLATE_TECHNIQUE)]
+    if rows and len(with_technique) != len(rows) and with_technique:
+        raise InputError("mixes rows with and without techniques; use one format per file", path=path)
+    spans = ptc.group_spans(rows) if with_technique else None
+    return Predictions(ranges=ptc.group_ranges(rows), spans=spans, path=path)
+
+
+def evaluate(gold: Gold, predictions: Predictions, task: str | None = None) -> dict[str, Any]:
+    """Scores for each applicable task, as plain dicts ready for JSON.
+
+    With `task=None` every task the inputs allow is scored: TC only when the predictions label
+    exactly the gold spans (otherwise it is skipped, since TC is defined on gold spans).
+    """
+    _check_articles(gold, predictions)
+    wanted = (task,) if task else TASKS
+    results: dict[str, Any] = {}
+    if "si" in wanted:
+        results["si"] = metrics.span_identification(gold.ranges, predictions.ranges).to_dict()
+    if "flc" in wanted or "tc" in wanted:
+        gold_spans, predicted_spans = _technique_spans(gold, predictions, required=task in ("flc", "tc"))
+        if gold_spans is not None and predicted_spans is not None:
+            if "flc" in wanted:
+                results["flc"] = _flc(gold_spans, predicted_spans)
+            if "tc" in wanted:
+                try:
+                    results["tc"] = metrics.technique_classification(gold_spans, predicted_spans).to_dict()
+                except metrics.SpanMismatchError as error:
+                    if task == "tc":
+                        raise InputError(str(error), path=predictions.path) from None
+    if "sentence" in wanted:
+        if gold.texts is not None:
+            results["sentence"] = metrics.sentence_level(gold.texts, gold.ranges, predictions.ranges).to_dict()
+        elif task == "sentence":
+            raise InputError("sentence-level scores need the article texts; give a PTC folder as --gold")
+    return results
+
+
+def _flc(gold: Mapping[str, list[Span]], predicted: Mapping[str, list[Span]]) -> dict[str, Any]:
+    overall = metrics.fragment_classification(gold, predicted).to_dict()
+    by_technique = metrics.fragment_classification_by_technique(gold, predicted)
+    return overall | {"per_technique": {name: prf.f1 for name, prf in by_technique.items()}}
+
+
+def _technique_spans(
+    gold: Gold, predictions: Predictions, *, required: bool
+) -> tuple[dict[str, list[Span]] | None, dict[str, list[Span]] | None]:
+    if required and gold.spans is None:
+        raise InputError("this task needs gold with techniques (a TC/FLC label file or a PTC folder with one)")
+    if required and predictions.spans is None:
+        raise InputError("has no techniques; this task needs 4-column rows (id, technique, start, end)", path=predictions.path)
+    return gold.spans, predictions.spans
+
+
+def _check_articles(gold: Gold, predictions: Predictions) -> None:
+    """With a gold folder every predicted article must be one of its articles; a bare label
+    file cannot tell an unknown article from one without gold spans, so it is not checked."""
+    if gold.texts is None:
+        return
+    unknown = sorted(set(predictions.ranges) - set(gold.texts))
+    if unknown:
+        raise InputError(
+            f"predicts article {unknown[0]}, which is not in the gold ({len(unknown)} such article(s))",
+            path=predictions.path,
+        )

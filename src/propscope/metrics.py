@@ -1,0 +1,199 @@
+"""SI, TC, FLC and sentence-level scores, identical to the official SemEval-2020 Task 11 scorers.
+
+SI and FLC follow the task's definition: for predicted spans S and gold spans T, precision =
+(1/|S|) sum |s ∩ t| / |s| and recall = (1/|T|) sum |s ∩ t| / |t|, pooled over all articles
+(FLC only counts pairs whose techniques match). Overlapping predicted SI spans are merged
+first, as the official scorer does with `-m`. TC is micro-F1 over the 14 techniques on the
+gold spans, with per-technique F1; when one span carries several techniques, predictions are
+matched to them in the best order. `tests/test_metrics.py` checks every number of the
+official scorer vectors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+from propscope.article import Span
+from propscope.formats.ptc import merge_overlapping
+from propscope.sentences import split_sentences
+from propscope.techniques import TECHNIQUE_NAMES
+
+Ranges = Mapping[str, Iterable[tuple[int, int]]]
+SpansById = Mapping[str, Iterable[Span]]
+
+
+@dataclass(frozen=True)
+class PRF:
+    """Precision, recall and F1, with the counts behind them."""
+
+    precision: float
+    recall: float
+    f1: float
+    predicted: int
+    gold: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TechniqueScores:
+    """Micro-F1 over all spans plus F1 for each technique (TC)."""
+
+    f1: float
+    per_technique: dict[str, float]
+    spans: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"f1": self.f1, "per_technique": dict(self.per_technique), "spans": self.spans}
+
+
+def _prf(precision_sum: float, predicted: int, recall_sum: float, gold: int) -> PRF:
+    precision = precision_sum / predicted if predicted else 0.0
+    recall = recall_sum / gold if gold else 0.0
+    if predicted == 0 and gold == 0:
+        f1 = 1.0
+    elif precision > 0 and recall > 0:
+        f1 = 2 * precision * recall / (precision + recall)
+    else:
+        f1 = 0.0
+    return PRF(precision, recall, f1, predicted, gold)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def _partial_match(
+    gold: Mapping[str, list[tuple[int, int, str | None]]],
+    predicted: Mapping[str, list[tuple[int, int, str | None]]],
+) -> PRF:
+    """The shared core of SI and FLC: pooled partial-overlap precision and recall."""
+    precision_sum = recall_sum = 0.0
+    for article_id, predicted_spans in predicted.items():
+        gold_spans = gold.get(article_id, [])
+        for p_start, p_end, p_label in predicted_spans:
+            for g_start, g_end, g_label in gold_spans:
+                if p_label != g_label:
+                    continue
+                shared = _overlap((p_start, p_end), (g_start, g_end))
+                if shared:
+                    precision_sum += shared / (p_end - p_start)
+                    recall_sum += shared / (g_end - g_start)
+    n_predicted = sum(len(spans) for spans in predicted.values())
+    n_gold = sum(len(spans) for spans in gold.values())
+    return _prf(precision_sum, n_predicted, recall_sum, n_gold)
+
+
+def span_identification(gold: Ranges, predicted: Ranges, *, merge: bool = True) -> PRF:
+    """SI score: spans without techniques; overlapping predictions merged unless merge=False."""
+    gold_spans = {aid: [(s, e, None) for s, e in spans] for aid, spans in gold.items()}
+    predicted_spans = {
+        aid: [(s, e, None) for s, e in (merge_overlapping(spans) if merge else spans)]
+        for aid, spans in predicted.items()
+    }
+    return _partial_match(gold_spans, predicted_spans)
+
+
+def fragment_classification(gold: SpansById, predicted: SpansById) -> PRF:
+    """FLC score: like SI, but a predicted span only earns credit from gold of its technique."""
+    return _partial_match(
+        {aid: [(s.start, s.end, s.technique) for s in spans] for aid, spans in gold.items()},
+        {aid: [(s.start, s.end, s.technique) for s in spans] for aid, spans in predicted.items()},
+    )
+
+
+class SpanMismatchError(ValueError):
+    """TC predictions must label exactly the gold spans."""
+
+
+def technique_classification(gold: SpansById, predicted: SpansById) -> TechniqueScores:
+    """TC score on the gold spans: micro-F1 and per-technique F1."""
+    gold_labels = _labels_by_span(gold)
+    predicted_labels = _labels_by_span(predicted)
+    if set(gold_labels) != set(predicted_labels) or any(
+        len(gold_labels[key]) != len(predicted_labels[key]) for key in gold_labels
+    ):
+        missing = sum(1 for key in gold_labels if len(predicted_labels.get(key, [])) != len(gold_labels[key]))
+        extra = sum(1 for key in predicted_labels if key not in gold_labels)
+        raise SpanMismatchError(
+            f"TC predictions must label exactly the gold spans: {missing} gold spans lack a matching "
+            f"prediction and {extra} predicted spans are not gold spans"
+        )
+    true_positive: Counter[str] = Counter()
+    false_positive: Counter[str] = Counter()
+    false_negative: Counter[str] = Counter()
+    for key, gold_list in gold_labels.items():
+        pairs = _best_pairs(gold_list, predicted_labels[key])
+        for gold_label, predicted_label in pairs:
+            if gold_label == predicted_label:
+                true_positive[gold_label] += 1
+            else:
+                false_positive[predicted_label] += 1
+                false_negative[gold_label] += 1
+    total = sum(len(labels) for labels in gold_labels.values())
+    per_technique = {}
+    for name in TECHNIQUE_NAMES:
+        denominator = 2 * true_positive[name] + false_positive[name] + false_negative[name]
+        per_technique[name] = 2 * true_positive[name] / denominator if denominator else 0.0
+    micro = sum(true_positive.values()) / total if total else 0.0
+    return TechniqueScores(micro, per_technique, total)
+
+
+def _labels_by_span(spans: SpansById) -> dict[tuple[str, int, int], list[str]]:
+    labels: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for article_id, article_spans in spans.items():
+        for span in article_spans:
+            labels[(article_id, span.start, span.end)].append(span.technique)
+    return labels
+
+
+def _best_pairs(gold: list[str], predicted: list[str]) -> list[tuple[str, str]]:
+    """Pair labels of one span so that equal labels meet first; the rest pair up in order."""
+    remaining_predicted = Counter(predicted)
+    pairs: list[tuple[str, str]] = []
+    unmatched_gold: list[str] = []
+    for label in gold:
+        if remaining_predicted[label] > 0:
+            remaining_predicted[label] -= 1
+            pairs.append((label, label))
+        else:
+            unmatched_gold.append(label)
+    unmatched_predicted: list[str] = []
+    for label in predicted:
+        if remaining_predicted[label] > 0:
+            remaining_predicted[label] -= 1
+            unmatched_predicted.append(label)
+    pairs.extend(zip(unmatched_gold, unmatched_predicted, strict=True))
+    return pairs
+
+
+def sentence_level(texts: Mapping[str, str], gold: Ranges, predicted: Ranges) -> PRF:
+    """Binary F1 over sentences: a sentence is positive when any span overlaps it."""
+    true_positive = predicted_positive = gold_positive = 0
+    for article_id, text in texts.items():
+        gold_spans = list(gold.get(article_id, []))
+        predicted_spans = list(predicted.get(article_id, []))
+        for sentence in split_sentences(text):
+            is_gold = any(_overlap(sentence, span) for span in gold_spans)
+            is_predicted = any(_overlap(sentence, span) for span in predicted_spans)
+            gold_positive += is_gold
+            predicted_positive += is_predicted
+            true_positive += is_gold and is_predicted
+    precision = true_positive / predicted_positive if predicted_positive else 0.0
+    recall = true_positive / gold_positive if gold_positive else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
+    return PRF(precision, recall, f1, predicted_positive, gold_positive)
+
+
+def fragment_classification_by_technique(gold: SpansById, predicted: SpansById) -> dict[str, PRF]:
+    """FLC score computed for each technique on its own."""
+    return {
+        name: fragment_classification(
+            {aid: [s for s in spans if s.technique == name] for aid, spans in gold.items()},
+            {aid: [s for s in spans if s.technique == name] for aid, spans in predicted.items()},
+        )
+        for name in TECHNIQUE_NAMES
+    }

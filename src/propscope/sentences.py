@@ -1,0 +1,45 @@
+"""Sentence boundaries as character offsets, for sentence flags and the sentence-level metric.
+
+PTC articles already hold one sentence per line, so lines are the first cut. Within a line a
+light rule splits after ., ! or ? followed by a capitalised word, except after common
+abbreviations; it is deterministic and needs no model, so gold and predictions are always cut
+the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LINE = re.compile(r"[^\r\n]+")
+_BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st gen col lt sgt rep sen gov pres u.s u.k u.n e.g i.e vs etc inc "
+    "ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec no fig".split()
+)
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    word = text.rsplit(None, 1)[-1].rstrip(".").lower() if text.strip() else ""
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each sentence, trimmed of surrounding white space."""
+    sentences: list[tuple[int, int]] = []
+    for line in _LINE.finditer(text):
+        start = line.start()
+        for boundary in _BOUNDARY.finditer(text, line.start(), line.end()):
+            if _ends_with_abbreviation(text[start : boundary.start()]):
+                continue
+            sentences.append((start, boundary.end(1)))
+            start = boundary.end()
+        sentences.append((start, line.end()))
+    return [trimmed for s, e in sentences if (trimmed := _trim(text, s, e))]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
