@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,10 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from propscope import __version__, techniques
+from propscope.config import Settings
 from propscope.datastats import corpus_stats
 from propscope.errors import InputError
 from propscope.evaluation import evaluate as run_evaluation
-from propscope.evaluation import load_gold, load_predictions
+from propscope.evaluation import load_gold, load_predictions, model_predictions
 from propscope.formats.ptc import read_ptc_folder
 
 app = typer.Typer(
@@ -38,12 +39,12 @@ error_console = Console(stderr=True, markup=False, highlight=False)
 _debug = {"enabled": False}
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class Task(str, Enum):
+class Task(StrEnum):
     si = "si"
     tc = "tc"
     flc = "flc"
@@ -75,6 +76,97 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}"
 
 
+class AnalyzeFormat(StrEnum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    ptc = "ptc"
+
+
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="Model folder. Default: PROPSCOPE_MODEL, else the shipped model.")
+]
+
+
+@app.command()
+def analyze(
+    source: Annotated[str, typer.Argument(help="A text file, a folder of .txt files, or - for standard input.")],
+    output_format: Annotated[
+        AnalyzeFormat,
+        typer.Option("--format", help="text: highlighted view; json/jsonl: analyses; ptc: FLC label rows."),
+    ] = AnalyzeFormat.text,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Span threshold in [0, 1]; lower finds more. Default: tuned on dev."),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--techniques", help="Keep only these techniques (label names; repeat or comma-separate)."),
+    ] = None,
+    model: ModelOption = None,
+    max_chars: Annotated[int | None, typer.Option(min=1, help="Refuse longer articles. Default 1,000,000.")] = None,
+) -> None:
+    """Find propaganda techniques in articles with the shipped model (offline, CPU).
+
+    Prints each article with its technique spans highlighted and a summary per technique, or
+    machine formats with --format. Examples:
+
+      propscope analyze examples/editorial.txt
+
+      cat article.txt | propscope analyze - --format json
+
+      propscope analyze articles/ --format ptc > predictions.labels
+    """
+    from propscope.detect.model import Detector
+    from propscope.formats.jsonl import dumps_json
+    from propscope.formats.ptc import format_tc_labels
+    from propscope.formats.text import read_articles
+    from propscope.report.terminal import render
+
+    settings = Settings()
+    wanted = _technique_names(only)
+    detector = Detector.load(model or settings.model)
+    analyses = detector.analyze_many(
+        read_articles(source), threshold=threshold, techniques=wanted, max_chars=max_chars or settings.max_chars
+    )
+    if output_format is AnalyzeFormat.json:
+        sys.stdout.write(dumps_json(list(analyses)))
+    elif output_format is AnalyzeFormat.jsonl:
+        for analysis in analyses:
+            sys.stdout.write(json.dumps(analysis.to_dict(), ensure_ascii=False) + "\n")
+    elif output_format is AnalyzeFormat.ptc:
+        for analysis in analyses:
+            sys.stdout.write(format_tc_labels({analysis.article.id: analysis.spans}))
+    else:
+        for analysis in analyses:
+            render(analysis, console)
+
+
+def _technique_names(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    names = [name.strip() for value in values for name in _split_names(value)]
+    unknown = [name for name in names if not techniques.is_known(name)]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown technique {unknown[0]!r}; run 'propscope techniques' for the names", param_hint="--techniques"
+        )
+    return names
+
+
+def _split_names(value: str) -> list[str]:
+    """Split a comma-separated list of technique names; names may contain commas themselves."""
+    names, current = [], ""
+    for part in value.split(","):
+        current = f"{current},{part}" if current else part
+        if techniques.is_known(current.strip()):
+            names.append(current)
+            current = ""
+    if current:
+        names.append(current)
+    return names
+
+
 @app.command()
 def evaluate(
     gold: Annotated[
@@ -83,8 +175,14 @@ def evaluate(
     ] = None,
     pred: Annotated[
         Path | None,
-        typer.Option(help="Predictions: an SI/TC label file, or analyses as .json/.jsonl."),
+        typer.Option(help="Predictions: an SI/TC label file, or analyses as .json/.jsonl. Omit to run the model."),
     ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help="Evaluate the model on this split of PROPSCOPE_PTC_DIR (e.g. dev) instead of --gold."),
+    ] = None,
+    model: ModelOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="With the model: only the first N articles.")] = None,
     task: Annotated[
         Task | None, typer.Option(help="Score only this task. Default: every task the inputs allow.")
     ] = None,
@@ -99,12 +197,31 @@ def evaluate(
     technique. [bold]flc[/bold]: span F1 where the technique must match. [bold]sentence[/bold]:
     F1 of sentences flagged as containing any technique (needs a gold folder).
 
-    Example: propscope evaluate --gold ../shared/data/ptc-semeval2020/dev
-    --pred ../shared/data/ptc-semeval2020/dev/dev-task-flc-tc.labels
+    Without --pred the model is run over the gold folder (SI, FLC and sentence from its own
+    spans; TC by classifying the gold spans, as in the SemEval TC subtask).
+
+    Examples:
+
+      propscope evaluate --split dev
+
+      propscope evaluate --gold ../shared/data/ptc-semeval2020/dev
+      --pred ../shared/data/ptc-semeval2020/dev/dev-task-flc-tc.labels
     """
-    if gold is None or pred is None:
-        raise typer.BadParameter("give both --gold and --pred", param_hint="--gold/--pred")
-    results = run_evaluation(load_gold(gold), load_predictions(pred), task.value if task else None)
+    if split is not None:
+        gold = Settings().ptc_dir / split
+    if gold is None:
+        raise typer.BadParameter("give --gold (a PTC folder or label file) or --split", param_hint="--gold/--split")
+    if pred is not None:
+        results = run_evaluation(load_gold(gold), load_predictions(pred), task.value if task else None)
+    else:
+        from propscope.detect.model import Detector
+
+        if not gold.is_dir():
+            raise InputError("to evaluate the model, --gold must be a PTC folder (articles plus labels)", path=gold)
+        detector = Detector.load(model or Settings().model)
+        gold_values, predictions, tc = model_predictions(detector, read_ptc_folder(gold), limit)
+        results = run_evaluation(gold_values, predictions, task.value if task else None, tc_predictions=tc)
+        results["model_id"] = detector.model_id
     if output_format is OutputFormat.json:
         _print_json(results)
         return
@@ -118,7 +235,9 @@ def _print_evaluation(results: dict[str, Any]) -> None:
     for name in ("si", "flc", "sentence"):
         if name in results:
             r = results[name]
-            overall.add_row(name, _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["predicted"]), str(r["gold"]))
+            overall.add_row(
+                name, _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), str(r["predicted"]), str(r["gold"])
+            )
     if "tc" in results:
         tc = results["tc"]
         overall.add_row("tc (micro)", "", "", _fmt(tc["f1"]), str(tc["spans"]), str(tc["spans"]))
@@ -191,6 +310,88 @@ def list_techniques(
     console.print(table)
 
 
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="Folder to write the trained model into.")],
+    base: Annotated[
+        str,
+        typer.Option(
+            help="Encoder: a Hugging Face model folder or hub name; 'minilm' is the packaged all-MiniLM-L6-v2."
+        ),
+    ] = "minilm",
+    train_dir: Annotated[
+        Path | None, typer.Option(help="PTC training folder. Default: <PROPSCOPE_PTC_DIR>/train.")
+    ] = None,
+    dev_dir: Annotated[
+        Path | None, typer.Option(help="PTC dev folder for selection. Default: <PROPSCOPE_PTC_DIR>/dev.")
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 3,
+    learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 5e-5,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per optimisation step.")] = 16,
+    seed: Annotated[int, typer.Option(help="Seed for shuffling and initialisation; runs are reproducible.")] = 13,
+    limit_articles: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N articles of each split (smoke tests).")
+    ] = None,
+) -> None:
+    """Fine-tune an encoder on PTC train, select the best epoch and thresholds on dev, export ONNX.
+
+    Needs the training extra (pip install 'propscope[train]'). Progress is logged to stderr and
+    to OUT/train.log; the best epoch is kept in OUT/checkpoint.pt.
+
+    Example: propscope train --out runs/minilm --epochs 3 --seed 13
+    """
+    import logging
+
+    from propscope.train.loop import TrainConfig
+    from propscope.train.loop import train as run_training
+
+    settings = Settings()
+    out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
+    )
+    config = TrainConfig(
+        base=base,
+        train_dir=str(train_dir or settings.ptc_dir / "train"),
+        dev_dir=str(dev_dir or settings.ptc_dir / "dev"),
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        seed=seed,
+        limit_articles=limit_articles,
+    )
+    summary = run_training(config, out)
+    _print_json(
+        {
+            "thresholds": summary["thresholds"],
+            "dev": {k: summary["dev"][k]["f1"] for k in ("si", "tc", "flc", "sentence")},
+        }
+    )
+
+
+@app.command()
+def ship(
+    trained: Annotated[Path, typer.Argument(help="A model folder written by 'propscope train'.")],
+    out: Annotated[Path, typer.Option(help="Where to write the model that ships.")] = Path("models/propscope-minilm"),
+    dev_dir: Annotated[Path | None, typer.Option(help="PTC dev folder. Default: <PROPSCOPE_PTC_DIR>/dev.")] = None,
+) -> None:
+    """Quantise a trained model to int8, tune thresholds on dev for it, and write its model card.
+
+    int8 is kept only when its dev SI and TC F1 stay within 0.01 of fp32; otherwise fp32 ships.
+
+    Example: propscope ship runs/minilm --out models/propscope-minilm
+    """
+    import logging
+
+    from propscope.train.quantize import ship as ship_model
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    description = ship_model(trained, out, dev_dir or Settings().ptc_dir / "dev", out.name)
+    _print_json({"precision": description["precision"], "variants": description["variants"]})
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and exit code 1."""
     try:
@@ -205,6 +406,3 @@ def main() -> None:
             raise
         error_console.print(f"error: {error.filename or ''}: {error.strerror}")
         raise SystemExit(1) from None
-
-
-

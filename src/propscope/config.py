@@ -22,3 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PROPSCOPE_")
 
     ptc_dir: Path = _default_ptc_dir()
+    #: model folder; None means the model shipped with propscope
+    model: Path | None = None
+    #: longest article accepted, in characters (memory grows with article length)
+    max_chars: int = 1_000_000

@@ -7,15 +7,20 @@ scored follows from what the two sides hold, unless the caller asks for one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from propscope import metrics
 from propscope.article import Span
+from propscope.detect.predict import label_gold_spans
 from propscope.errors import InputError
 from propscope.formats import jsonl, ptc
+
+if TYPE_CHECKING:
+    from propscope.detect.model import Detector
 
 TASKS = ("si", "tc", "flc", "sentence")
 
@@ -66,15 +71,51 @@ def load_predictions(path: Path) -> Predictions:
     with_technique = [r for r in rows if r.technique not in (None, ptc.TEMPLATE_TECHNIQUE)]
     if rows and len(with_technique) != len(rows) and with_technique:
         raise InputError("mixes rows with and without techniques; use one format per file", path=path)
-    spans = ptc.group_spans(rows) if with_technique else None
-    return Predictions(ranges=ptc.group_ranges(rows), spans=spans, path=path)
+    return Predictions(
+        ranges=ptc.group_ranges(rows), spans=ptc.group_spans(rows) if with_technique else None, path=path
+    )
 
 
-def evaluate(gold: Gold, predictions: Predictions, task: str | None = None) -> dict[str, Any]:
+def model_predictions(
+    detector: Detector, corpus: ptc.PtcCorpus, limit: int | None = None
+) -> tuple[Gold, Predictions, dict[str, list[Span]]]:
+    """Run a detector over a PTC folder: its spans, and its techniques for the gold spans (TC).
+
+    `limit` keeps the first N articles (by id) for a quick check; gold is cut to match.
+    """
+    article_ids = sorted(corpus.articles)[:limit]
+    gold_spans = corpus.tc_spans()
+    gold_ranges = corpus.si_spans()
+    spans: dict[str, list[Span]] = {}
+    tc_spans: dict[str, list[Span]] = {}
+    for article_id in article_ids:
+        article = corpus.articles[article_id]
+        counts = Counter((s.start, s.end) for s in gold_spans[article_id])
+        ranges = list(counts)
+        analysis, probabilities = detector.analyze_and_classify(article, ranges)
+        spans[article_id] = list(analysis.spans)
+        labels = label_gold_spans(probabilities, [counts[r] for r in ranges])
+        tc_spans[article_id] = [Span(s, e, t) for (s, e), names in zip(ranges, labels, strict=True) for t in names]
+    gold = Gold(
+        ranges={aid: gold_ranges[aid] for aid in article_ids},
+        spans={aid: gold_spans[aid] for aid in article_ids},
+        texts={aid: corpus.articles[aid].text for aid in article_ids},
+    )
+    ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
+    return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans
+
+
+def evaluate(
+    gold: Gold,
+    predictions: Predictions,
+    task: str | None = None,
+    tc_predictions: Mapping[str, list[Span]] | None = None,
+) -> dict[str, Any]:
     """Scores for each applicable task, as plain dicts ready for JSON.
 
     With `task=None` every task the inputs allow is scored: TC only when the predictions label
-    exactly the gold spans (otherwise it is skipped, since TC is defined on gold spans).
+    exactly the gold spans (otherwise it is skipped, since TC is defined on gold spans), or
+    from `tc_predictions` when a model labelled the gold spans separately.
     """
     _check_articles(gold, predictions)
     wanted = (task,) if task else TASKS
@@ -88,7 +129,9 @@ def evaluate(gold: Gold, predictions: Predictions, task: str | None = None) -> d
                 results["flc"] = _flc(gold_spans, predicted_spans)
             if "tc" in wanted:
                 try:
-                    results["tc"] = metrics.technique_classification(gold_spans, predicted_spans).to_dict()
+                    results["tc"] = metrics.technique_classification(
+                        gold_spans, tc_predictions if tc_predictions is not None else predicted_spans
+                    ).to_dict()
                 except metrics.SpanMismatchError as error:
                     if task == "tc":
                         raise InputError(str(error), path=predictions.path) from None
@@ -112,7 +155,9 @@ def _technique_spans(
     if required and gold.spans is None:
         raise InputError("this task needs gold with techniques (a TC/FLC label file or a PTC folder with one)")
     if required and predictions.spans is None:
-        raise InputError("has no techniques; this task needs 4-column rows (id, technique, start, end)", path=predictions.path)
+        raise InputError(
+            "has no techniques; this task needs 4-column rows (id, technique, start, end)", path=predictions.path
+        )
     return gold.spans, predictions.spans
 
 

@@ -89,8 +89,10 @@ def _partial_match(
 
 def span_identification(gold: Ranges, predicted: Ranges, *, merge: bool = True) -> PRF:
     """SI score: spans without techniques; overlapping predictions merged unless merge=False."""
-    gold_spans = {aid: [(s, e, None) for s, e in spans] for aid, spans in gold.items()}
-    predicted_spans = {
+    gold_spans: dict[str, list[tuple[int, int, str | None]]] = {
+        aid: [(s, e, None) for s, e in spans] for aid, spans in gold.items()
+    }
+    predicted_spans: dict[str, list[tuple[int, int, str | None]]] = {
         aid: [(s, e, None) for s, e in (merge_overlapping(spans) if merge else spans)]
         for aid, spans in predicted.items()
     }

@@ -11,10 +11,53 @@ from __future__ import annotations
 import re
 
 _LINE = re.compile(r"[^\r\n]+")
-_BOUNDARY = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_CLOSERS = "\"')]\u201d\u2019"
+_OPENERS = "\"'(\\[\u201c\u2018"
+_BOUNDARY = re.compile(rf"(?<=[.!?])([{_CLOSERS}]*)\s+(?=[{_OPENERS}]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st gen col lt sgt rep sen gov pres u.s u.k u.n e.g i.e vs etc inc "
-    "ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec no fig".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "rep",
+        "sen",
+        "gov",
+        "pres",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "fig",
+    ]
 )
 
 

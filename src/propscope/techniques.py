@@ -85,8 +85,8 @@ TECHNIQUES: tuple[Technique, ...] = (
     Technique(
         "Flag-Waving",
         "Flag-waving",
-        "An idea is justified by appealing to patriotism or to the pride of a group, so that "
-        "disagreeing feels like betraying one's nation or community.",
+        "An idea is justified by appealing to patriotism or to the pride of a group. Disagreeing "
+        "is made to feel like betraying one's nation or community.",
         "Every true patriot knows this is what our nation deserves.",
         "#17becf",
     ),
@@ -94,7 +94,7 @@ TECHNIQUES: tuple[Technique, ...] = (
         "Loaded_Language",
         "Loaded language",
         "Words and phrases with strong emotional weight are used to colour how the reader feels "
-        "about a subject, beyond what the facts support.",
+        "about a subject. The wording goes beyond what the facts support.",
         "The bill is a shameful, cowardly betrayal.",
         "#ff7f0e",
     ),
@@ -109,23 +109,23 @@ TECHNIQUES: tuple[Technique, ...] = (
     Technique(
         "Repetition",
         "Repetition",
-        "The same message, word or phrase is repeated over and over so that the audience comes "
-        "to accept it through familiarity rather than argument.",
+        "The same message, word or phrase is repeated over and over. The audience comes to "
+        "accept it through familiarity rather than argument.",
         "They lied. They lied to you, and they will lie again.",
         "#aec7e8",
     ),
     Technique(
         "Slogans",
         "Slogans",
-        "A brief, striking phrase, often a label or a stereotype, stands in for an argument and "
-        "is meant to be remembered and repeated.",
+        "A brief, striking phrase, often a label or a stereotype, stands in for an argument. It "
+        "is made to be remembered and repeated.",
         "Take back our future!",
         "#ffbb78",
     ),
     Technique(
         "Thought-terminating_Cliches",
         "Thought-terminating cliché",
-        "A short, familiar phrase that discourages further thinking or discussion, closing the "
+        "A short, familiar phrase discourages further thinking or discussion. It closes the "
         "question instead of answering it.",
         "It is what it is.",
         "#98df8a",
@@ -133,9 +133,9 @@ TECHNIQUES: tuple[Technique, ...] = (
     Technique(
         "Whataboutism,Straw_Men,Red_Herring",
         "Whataboutism, straw man or red herring",
-        "Criticism is deflected by pointing at an opponent's supposed hypocrisy, an opponent's "
-        "position is replaced by a weaker caricature, or irrelevant material pulls attention "
-        "away from the issue.",
+        "Criticism is deflected by pointing at an opponent's supposed hypocrisy, or an "
+        "opponent's position is replaced by a weaker caricature. Irrelevant material may also "
+        "be brought in to pull attention away from the issue.",
         "And what about the scandals when the other party was in charge?",
         "#c5b0d5",
     ),

@@ -17,7 +17,7 @@ from pathlib import Path
 from propscope import techniques
 from propscope.article import Article, Span
 from propscope.errors import InputError
-from propscope.formats.files import atomic_write_text, read_text_file
+from propscope.formats.files import read_text_file
 
 _ARTICLE_FILE = re.compile(r"^article(?P<id>.+)\.txt$")
 TEMPLATE_TECHNIQUE = "?"
@@ -87,16 +87,21 @@ def parse_label_lines(lines: Iterable[str], path: Path) -> list[LabelRow]:
             article_id, technique, start_text, end_text = cells
         else:
             raise InputError(
-                f"expected 3 tab-separated columns (id, start, end) or 4 (id, technique, start, end), found {len(cells)}",
+                "expected 3 tab-separated columns (id, start, end) or 4 (id, technique, start, end), "
+                f"found {len(cells)}",
                 path=path,
                 line=number,
             )
         try:
             start, end = int(start_text), int(end_text)
         except ValueError:
-            raise InputError(f"offsets must be whole numbers, found {start_text!r} and {end_text!r}", path=path, line=number) from None
+            raise InputError(
+                f"offsets must be whole numbers, found {start_text!r} and {end_text!r}", path=path, line=number
+            ) from None
         if not 0 <= start < end:
-            raise InputError(f"span {start}-{end} is empty or negative; start must be below end", path=path, line=number)
+            raise InputError(
+                f"span {start}-{end} is empty or negative; start must be below end", path=path, line=number
+            )
         if technique is not None and technique != TEMPLATE_TECHNIQUE and not techniques.is_known(technique):
             raise InputError(
                 f"unknown technique {technique!r}; run 'propscope techniques' for the 14 valid names",
@@ -172,7 +177,9 @@ def group_spans(rows: Iterable[LabelRow]) -> dict[str, list[Span]]:
     spans: dict[str, list[Span]] = defaultdict(list)
     for row in rows:
         if row.technique is None or row.technique == TEMPLATE_TECHNIQUE:
-            raise InputError("has no technique in this row; a TC/FLC file needs 4 columns", path=row.path, line=row.line)
+            raise InputError(
+                "has no technique in this row; a TC/FLC file needs 4 columns", path=row.path, line=row.line
+            )
         spans[row.article_id].append(Span(row.start, row.end, row.technique))
     return dict(spans)
 
@@ -204,4 +211,3 @@ def format_tc_template(ranges: Mapping[str, Iterable[tuple[int, int]]]) -> str:
     return "".join(
         f"{aid}\t{TEMPLATE_TECHNIQUE}\t{start}\t{end}\n" for aid in sorted(ranges) for start, end in sorted(ranges[aid])
     )
-

@@ -1,0 +1,5 @@
+"""`python -m propscope` runs the command line."""
+
+from propscope.cli import main
+
+main()

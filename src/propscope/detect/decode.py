@@ -1,0 +1,89 @@
+"""Turning per-token probabilities into clean character spans.
+
+A span is a run of tokens whose probability stays above a threshold. Its edges are moved out
+to whole words (a word piece never starts or ends a span) and then in past white space and
+stray punctuation, so spans read like something a person would highlight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+_STRIP_EDGES = " \t\r\n\u00a0,;:-\u2013\u2014"
+_QUOTES = {'"': '"', "\u201c": "\u201d", "(": ")", "'": "'", "\u2018": "\u2019"}
+
+
+def line_breaks(text: str, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """True for each token preceded by a line break since the previous token."""
+    breaks = np.zeros(len(offsets), dtype=bool)
+    for index in range(1, len(offsets)):
+        breaks[index] = "\n" in text[offsets[index - 1, 1] : offsets[index, 0]]
+    return breaks
+
+
+def token_runs(
+    probabilities: NDArray[np.float32],
+    threshold: float,
+    max_gap: int = 0,
+    breaks: NDArray[np.bool_] | None = None,
+) -> list[tuple[int, int]]:
+    """[first, last) token runs above `threshold`; runs split by <= max_gap tokens are joined,
+    but never across a line break (`breaks[i]`: a line ends before token i)."""
+    above = np.flatnonzero(probabilities >= threshold)
+    after_break = np.cumsum(breaks) if breaks is not None else np.zeros(len(probabilities), dtype=np.int64)
+    runs: list[tuple[int, int]] = []
+    for index in above:
+        same_line = not runs or after_break[index] == after_break[runs[-1][1] - 1]
+        if runs and same_line and index - runs[-1][1] <= max_gap:
+            runs[-1] = (runs[-1][0], int(index) + 1)
+        else:
+            runs.append((int(index), int(index) + 1))
+    return runs
+
+
+def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Widen to whole words, then trim white space, separators and unmatched quotes."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    changed = True
+    while changed and start < end:
+        changed = False
+        while start < end and text[start] in _STRIP_EDGES:
+            start, changed = start + 1, True
+        while end > start and text[end - 1] in _STRIP_EDGES:
+            end, changed = end - 1, True
+        if start < end and text[start] in _QUOTES and _QUOTES[text[start]] not in text[start + 1 : end]:
+            start, changed = start + 1, True
+        if start < end and text[end - 1] in _QUOTES.values():
+            opening = [o for o, c in _QUOTES.items() if c == text[end - 1]]
+            if not any(o in text[start : end - 1] for o in opening):
+                end, changed = end - 1, True
+    if end - start < 2:
+        return None
+    return start, end
+
+
+def runs_to_spans(
+    text: str, offsets: NDArray[np.int64], probabilities: NDArray[np.float32], runs: list[tuple[int, int]]
+) -> list[tuple[int, int, float, int, int]]:
+    """(start, end, mean probability, first token, last token) for each run that survives cleaning."""
+    spans = []
+    for first, last in runs:
+        cleaned = clean_span(text, int(offsets[first, 0]), int(offsets[last - 1, 1]))
+        if cleaned is None:
+            continue
+        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].mean()), first, last))
+    return spans
+
+
+def tokens_of(offsets: NDArray[np.int64], start: int, end: int) -> tuple[int, int]:
+    """[first, last) indices of the tokens that overlap characters [start, end)."""
+    first = int(np.searchsorted(offsets[:, 1], start, side="right"))
+    last = int(np.searchsorted(offsets[:, 0], end, side="left"))
+    if last <= first:  # a span inside one token, or between tokens: take the nearest token
+        last = min(first + 1, len(offsets))
+        first = max(0, last - 1)
+    return first, last

@@ -1,0 +1,41 @@
+"""Hand-made features of a candidate span that the encoder cannot see from one window.
+
+Repetition is about the rest of the article (the same phrase appearing again), and several
+techniques differ mostly in shape (a short label versus a whole clause, a question). These
+few numbers are given to the span classifier next to the encoder's view of the span; they
+are computed the same way in training and in inference.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from numpy.typing import NDArray
+
+N_FEATURES = 6
+_WORD = re.compile(r"\w+")
+
+
+def span_features(text: str, start: int, end: int, lowered_text: str | None = None) -> NDArray[np.float32]:
+    """Length, repetition elsewhere in the article, sentence coverage and punctuation cues."""
+    lowered = lowered_text if lowered_text is not None else text.lower()
+    phrase = lowered[start:end].strip()
+    occurrences = lowered.count(phrase) if phrase else 1
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line_length = max(1, len(text[line_start:line_end].strip()))
+    words = len(_WORD.findall(text[start:end]))
+    return np.asarray(
+        [
+            math.log1p(words),
+            math.log1p(max(0, occurrences - 1)),
+            min(1.0, (end - start) / line_length),
+            float("?" in text[start : min(len(text), end + 1)]),
+            float("!" in text[start : min(len(text), end + 1)]),
+            float(any(q in text[max(0, start - 1) : end + 1] for q in '"“”')),
+        ],
+        dtype=np.float32,
+    )

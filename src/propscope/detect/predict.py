@@ -1,0 +1,127 @@
+"""From encoder outputs to spans: the decision rules shared by training-time evaluation and
+inference, so that what is measured on dev is exactly what users get.
+
+The encoder gives, per token, 15 probabilities (channel 0: inside any technique; channels
+1..14: inside each technique) and a hidden vector. Spans are runs of channel 0 above the SI
+threshold; each is classified by the span head from its pooled hidden vectors and features.
+A span may carry a second technique when the head gives it enough probability, because PTC
+spans of different techniques often coincide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from propscope.article import Span
+from propscope.detect.decode import line_breaks, runs_to_spans, token_runs, tokens_of
+from propscope.detect.features import span_features
+from propscope.detect.windows import TokenizedText
+from propscope.techniques import TECHNIQUE_NAMES
+
+
+def gelu_tanh(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """GELU with the tanh approximation, the form the span head is trained with."""
+    return np.asarray(0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x**3))), dtype=np.float32)
+
+
+def softmax(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    shifted = np.exp(x - x.max(axis=-1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SpanHead:
+    """A two-layer classifier over [mean, max of the span's hidden vectors, features]."""
+
+    w1: NDArray[np.float32]
+    b1: NDArray[np.float32]
+    w2: NDArray[np.float32]
+    b2: NDArray[np.float32]
+
+    def probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        hidden = gelu_tanh(inputs @ self.w1.T + self.b1)
+        return softmax(hidden @ self.w2.T + self.b2)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Token-level encoder outputs for one whole text, stitched from its windows."""
+
+    tokens: TokenizedText
+    probabilities: NDArray[np.float32]  # (tokens, 15): inside any technique, inside each
+    hidden: NDArray[np.float32]  # (tokens, hidden size)
+
+    @classmethod
+    def empty(cls, tokens: TokenizedText) -> Encoded:
+        """Outputs for a text with no tokens (empty or white space only)."""
+        return cls(tokens, np.zeros((0, 1 + len(TECHNIQUE_NAMES)), np.float32), np.zeros((0, 1), np.float32))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds, tuned on dev and stored with the model."""
+
+    span: float = 0.5
+    second_technique: float = 0.4
+    max_gap: int = 1
+
+
+def span_inputs(
+    text: str, tokens: TokenizedText, hidden: NDArray[np.float32], ranges: Sequence[tuple[int, int]]
+) -> NDArray[np.float32]:
+    """The span head's input for each character range."""
+    lowered = text.lower()
+    rows = []
+    for start, end in ranges:
+        first, last = tokens_of(tokens.offsets, start, end)
+        vectors = hidden[first:last]
+        rows.append(
+            np.concatenate([vectors.mean(axis=0), vectors.max(axis=0), span_features(text, start, end, lowered)])
+        )
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+
+
+def classify_ranges(
+    text: str, tokens: TokenizedText, hidden: NDArray[np.float32], head: SpanHead, ranges: Sequence[tuple[int, int]]
+) -> NDArray[np.float32]:
+    """Technique probabilities (len(ranges), 14) for given character ranges."""
+    if not ranges:
+        return np.zeros((0, len(TECHNIQUE_NAMES)), dtype=np.float32)
+    return head.probabilities(span_inputs(text, tokens, hidden, ranges))
+
+
+def label_gold_spans(probabilities: NDArray[np.float32], duplicates: Sequence[int]) -> list[list[str]]:
+    """TC on given spans: the k most probable techniques for a span that appears k times."""
+    order = np.argsort(-probabilities, axis=1)
+    return [[TECHNIQUE_NAMES[i] for i in order[row, :k]] for row, k in enumerate(duplicates)]
+
+
+def find_spans(
+    text: str,
+    tokens: TokenizedText,
+    token_probabilities: NDArray[np.float32],
+    hidden: NDArray[np.float32],
+    head: SpanHead,
+    thresholds: Thresholds,
+) -> list[Span]:
+    """Spans with techniques and scores for one article."""
+    if len(tokens) == 0:
+        return []
+    presence = token_probabilities[:, 0]
+    runs = token_runs(presence, thresholds.span, thresholds.max_gap, line_breaks(text, tokens.offsets))
+    candidates = runs_to_spans(text, tokens.offsets, presence, runs)
+    ranges = [(start, end) for start, end, _, _, _ in candidates]
+    technique_probabilities = classify_ranges(text, tokens, hidden, head, ranges)
+    spans: list[Span] = []
+    for (start, end, presence_score, _, _), probs in zip(candidates, technique_probabilities, strict=True):
+        ranked = np.argsort(-probs)
+        for rank, index in enumerate(ranked[:2]):
+            if rank == 1 and probs[index] < thresholds.second_technique:
+                break
+            score = float(np.clip(presence_score * probs[index] / probs[ranked[0]], 0.0, 1.0))
+            spans.append(Span(start, end, TECHNIQUE_NAMES[index], round(score, 4)))
+    return sorted(spans)

@@ -1,0 +1,1 @@
+"""Renderings of an Analysis for people: the terminal view (and later HTML)."""

@@ -1,0 +1,88 @@
+"""Training examples from a PTC folder: token windows with multi-label targets and gold spans.
+
+Windows are cut exactly as inference cuts them (`propscope.detect.windows`); a token is
+inside a technique when its characters overlap a gold span of it. Gold spans that lie whole
+inside a window become targets for the span head there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from tokenizers import Tokenizer
+
+from propscope.article import Article, Span
+from propscope.detect.decode import tokens_of
+from propscope.detect.features import span_features
+from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
+from propscope.techniques import TECHNIQUE_NAMES
+
+_INDEX = {name: i for i, name in enumerate(TECHNIQUE_NAMES)}
+
+
+@dataclass(frozen=True)
+class SpanTarget:
+    """A gold span inside one window: token positions in the window (after [CLS])."""
+
+    first: int
+    last: int
+    features: NDArray[np.float32]
+    technique: int
+
+
+@dataclass(frozen=True)
+class WindowExample:
+    """One window's token ids, per-token targets (tokens, 15) and span targets."""
+
+    ids: NDArray[np.int64]
+    labels: NDArray[np.float32]
+    spans: tuple[SpanTarget, ...]
+
+
+def token_labels(tokens: TokenizedText, spans: list[Span]) -> NDArray[np.float32]:
+    """(tokens, 15): channel 0 inside any span, channel 1 + i inside technique i."""
+    labels = np.zeros((len(tokens), 1 + len(TECHNIQUE_NAMES)), dtype=np.float32)
+    for span in spans:
+        first, last = tokens_of(tokens.offsets, span.start, span.end)
+        labels[first:last, 0] = 1.0
+        labels[first:last, 1 + _INDEX[span.technique]] = 1.0
+    return labels
+
+
+def article_examples(
+    tokenizer: Tokenizer, article: Article, spans: list[Span], size: int, stride: int
+) -> list[WindowExample]:
+    """All windows of one article with their targets."""
+    tokens = tokenize(tokenizer, article.text)
+    labels = token_labels(tokens, spans)
+    lowered = article.text.lower()
+    located = [(tokens_of(tokens.offsets, s.start, s.end), s) for s in spans]
+    examples = []
+    for window in plan_windows(len(tokens), size, stride):
+        examples.append(
+            WindowExample(
+                ids=tokens.ids[window.first : window.last],
+                labels=labels[window.first : window.last],
+                spans=tuple(_targets_in(window, located, article.text, lowered)),
+            )
+        )
+    return examples
+
+
+def _targets_in(
+    window: Window, located: list[tuple[tuple[int, int], Span]], text: str, lowered: str
+) -> list[SpanTarget]:
+    targets = []
+    for (first, last), span in located:
+        if window.first <= first and last <= window.last:
+            targets.append(
+                SpanTarget(
+                    first=first - window.first + 1,
+                    last=last - window.first + 1,
+                    features=span_features(text, span.start, span.end, lowered),
+                    technique=_INDEX[span.technique],
+                )
+            )
+    return targets

@@ -1,0 +1,56 @@
+"""The trainable network: a Hugging Face encoder with a token head and a span head.
+
+The token head scores, for every token, "inside any technique" plus each of the 14
+techniques (multi-label, so overlapping techniques are allowed). The span head classifies a
+span from the mean and max of its hidden vectors and a few hand-made features; its weights
+are exported to NumPy, so inference needs only the encoder in ONNX.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModel
+
+from propscope.detect.features import N_FEATURES
+from propscope.techniques import TECHNIQUE_NAMES
+
+N_CHANNELS = 1 + len(TECHNIQUE_NAMES)
+
+
+class PropagandaTagger(nn.Module):
+    """Encoder + token head; `span_head` is applied separately to pooled span vectors."""
+
+    def __init__(self, base: str, dropout: float = 0.1):
+        super().__init__()
+        self.encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
+        hidden = int(self.encoder.config.hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.token_head = nn.Linear(hidden, N_CHANNELS)
+        self.span_head = nn.Sequential(
+            nn.Linear(2 * hidden + N_FEATURES, hidden),
+            nn.GELU(approximate="tanh"),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, len(TECHNIQUE_NAMES)),
+        )
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token logits (batch, seq, 15) and hidden states (batch, seq, hidden)."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return self.token_head(self.dropout(hidden)), hidden
+
+    def span_logits(self, pooled: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.span_head(self.dropout(pooled))
+        return logits
+
+
+class EncoderForExport(nn.Module):
+    """What goes into ONNX: token probabilities and hidden states, no span head."""
+
+    def __init__(self, tagger: PropagandaTagger):
+        super().__init__()
+        self.tagger = tagger
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, hidden = self.tagger(input_ids, attention_mask)
+        return torch.sigmoid(logits), hidden
