@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 _LINE = re.compile(r"[^\r\n]+")
-_CLOSERS = "\"')]\u201d\u2019"
-_OPENERS = "\"'(\\[\u201c\u2018"
+_CLOSERS = re.escape("\"')]\u201d\u2019")
+_OPENERS = re.escape("\"'([\u201c\u2018")
 _BOUNDARY = re.compile(rf"(?<=[.!?])([{_CLOSERS}]*)\s+(?=[{_OPENERS}]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
     [
