@@ -83,7 +83,8 @@ def model_predictions(
 
     `limit` keeps the first N articles (by id) for a quick check; gold is cut to match.
     """
-    article_ids = sorted(corpus.articles)[:limit]
+    corpus = corpus.first(limit)
+    article_ids = sorted(corpus.articles)
     gold_spans = corpus.tc_spans()
     gold_ranges = corpus.si_spans()
     spans: dict[str, list[Span]] = {}
@@ -96,11 +97,7 @@ def model_predictions(
         spans[article_id] = list(analysis.spans)
         labels = label_gold_spans(probabilities, [counts[r] for r in ranges])
         tc_spans[article_id] = [Span(s, e, t) for (s, e), names in zip(ranges, labels, strict=True) for t in names]
-    gold = Gold(
-        ranges={aid: gold_ranges[aid] for aid in article_ids},
-        spans={aid: gold_spans[aid] for aid in article_ids},
-        texts={aid: corpus.articles[aid].text for aid in article_ids},
-    )
+    gold = Gold(ranges=gold_ranges, spans=gold_spans, texts={aid: a.text for aid, a in corpus.articles.items()})
     ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
     return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans
 

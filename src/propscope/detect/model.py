@@ -1,8 +1,8 @@
 """The Detector: a propscope model folder run with ONNX Runtime and `tokenizers`, no torch.
 
 `Detector.load()` reads the folder once (encoder, tokenizer, span head, thresholds); then
-`analyze()` and the streaming `analyze_many()` turn articles into `Analysis` values. Windows of
-several articles are batched together so short articles do not waste a call each.
+`analyze()` and the streaming `analyze_many()` turn articles into `Analysis` values. An
+article's result never depends on what else is analysed with it.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Detector:
             ) from None
 
     def encode_many(self, texts: Sequence[str]) -> list[Encoded]:
-        """Token probabilities and hidden states for several texts, windows batched across texts."""
+        """Token probabilities and hidden states for several texts."""
         return encode_texts(
             texts,
             self.tokenizer,

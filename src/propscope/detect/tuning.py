@@ -19,7 +19,7 @@ from propscope.article import Span
 from propscope.detect.predict import Encoded, SpanHead, Thresholds, classify_ranges, find_spans, label_gold_spans
 from propscope.formats.ptc import PtcCorpus
 
-SPAN_THRESHOLDS = tuple(round(float(x), 2) for x in np.arange(0.2, 0.71, 0.05))
+SPAN_THRESHOLDS = tuple(round(float(x), 2) for x in np.arange(0.1, 0.71, 0.05))
 GAPS = (0, 1, 2)
 SECOND_TECHNIQUE_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 1.1)  # 1.1: never a second technique
 

@@ -44,6 +44,18 @@ class PtcCorpus:
     tc_rows: list[LabelRow] = field(default_factory=list)
     si_rows: list[LabelRow] = field(default_factory=list)
 
+    def first(self, count: int | None) -> PtcCorpus:
+        """The first `count` articles by id with their gold (all of them for None): quick checks."""
+        if count is None:
+            return self
+        keep = set(sorted(self.articles)[:count])
+        return PtcCorpus(
+            root=self.root,
+            articles={aid: a for aid, a in self.articles.items() if aid in keep},
+            tc_rows=[r for r in self.tc_rows if r.article_id in keep],
+            si_rows=[r for r in self.si_rows if r.article_id in keep],
+        )
+
     def tc_spans(self) -> dict[str, list[Span]]:
         """Gold technique spans by article id; every article of the folder has an entry."""
         spans: dict[str, list[Span]] = {article_id: [] for article_id in self.articles}

@@ -1,0 +1,116 @@
+"""Detector speed and memory on PTC dev, against torch inference in the same run.
+
+    python benchmarks/detector_speed.py [--model DIR] [--torch-checkpoint runs/x/checkpoint.pt]
+
+Each engine runs in its own fresh process, one after the other, so peak memory is its own and
+the two do not compete for the 2 cores:
+- onnx: `Detector.load()` then `analyze_many` over all dev articles (everything a user waits
+  for: tokenizing, windows, encoder, decoding, sentence flags);
+- torch: the same encoder architecture and windows in PyTorch (eager, fp32), forward passes
+  only, with the trained weights when a checkpoint is given (speed does not depend on them).
+Prints one JSON object; docs/BENCHMARKS.md records it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+
+def dev_texts(ptc_dir: Path) -> list[str]:
+    from propscope.formats.ptc import read_ptc_folder
+
+    corpus = read_ptc_folder(ptc_dir / "dev")
+    return [corpus.articles[a].text for a in sorted(corpus.articles)]
+
+
+def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
+    from propscope.detect.model import Detector
+
+    texts = dev_texts(ptc_dir)
+    started = time.perf_counter()
+    detector = Detector.load(model)
+    load_seconds = time.perf_counter() - started
+    tokens = sum(len(detector.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
+    started = time.perf_counter()
+    spans = sum(len(a.spans) for a in detector.analyze_many(texts))
+    seconds = time.perf_counter() - started
+    return {
+        "load_seconds": round(load_seconds, 3),
+        "articles": len(texts),
+        "tokens": tokens,
+        "spans": spans,
+        "seconds": round(seconds, 2),
+        "articles_per_second": round(len(texts) / seconds, 2),
+        "tokens_per_second": round(tokens / seconds),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def run_torch(model: str | None, checkpoint: str | None, ptc_dir: Path) -> dict[str, float]:
+    import torch
+
+    from propscope.detect.model import Detector
+    from propscope.detect.windows import plan_windows, tokenize, window_batch
+    from propscope.train.base import resolve_base
+    from propscope.train.model import PropagandaTagger
+
+    torch.set_num_threads(2)
+    detector = Detector.load(model, spin=False)  # tokenizer and window settings only
+    tagger = PropagandaTagger(resolve_base("minilm")).eval()
+    if checkpoint:
+        tagger.load_state_dict(torch.load(checkpoint))
+    texts = dev_texts(ptc_dir)
+    tokens = 0
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for text in texts:
+            tokenized = tokenize(detector.tokenizer, text)
+            tokens += len(tokenized)
+            plan = plan_windows(len(tokenized), detector.window_tokens, detector.stride)
+            for first in range(0, len(plan), 16):
+                ids, mask = window_batch(tokenized, plan[first : first + 16], *detector.specials)
+                tagger(torch.from_numpy(ids), torch.from_numpy(mask))
+    seconds = time.perf_counter() - started
+    return {"tokens": tokens, "seconds": round(seconds, 2), "tokens_per_second": round(tokens / seconds)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--torch-checkpoint", default=None)
+    parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
+    parser.add_argument("--engine", choices=["onnx", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    ptc_dir = Path(args.ptc_dir)
+    if args.engine == "onnx":
+        print(json.dumps(run_onnx(args.model, ptc_dir)))
+        return
+    if args.engine == "torch":
+        print(json.dumps(run_torch(args.model, args.torch_checkpoint, ptc_dir)))
+        return
+    results = {}
+    for engine in ("onnx", "torch"):
+        command = [sys.executable, __file__, "--engine", engine, "--ptc-dir", str(ptc_dir)]
+        command += ["--model", args.model] if args.model else []
+        command += ["--torch-checkpoint", args.torch_checkpoint] if args.torch_checkpoint else []
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        results[engine] = json.loads(output.strip().splitlines()[-1])
+    results["onnx_vs_torch_tokens_per_second"] = round(
+        results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
+    )
+    results["machine"] = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores"
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""A training smoke run: seconds on a few articles, then the exported model loads and runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_cli
+
+pytest.importorskip("torch")
+
+
+def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> None:
+    trained = tmp_path / "trained"
+    args = ["train", "--out", str(trained), "--epochs", "1", "--batch-size", "4", "--limit-articles", "2", "--seed", "7"]
+    result = run_cli(*args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(json.loads(result.stdout)["dev"]) == {"si", "tc", "flc", "sentence"}
+    for name in ("encoder.onnx", "tokenizer.json", "span_head.npz", "propscope-model.json", "train.log"):
+        assert (trained / name).is_file(), name
+    description = json.loads((trained / "propscope-model.json").read_text())
+    assert description["training"]["base_sha256"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+    # same seed, same data: the same weights
+    again = tmp_path / "again"
+    assert run_cli(*args[:2], str(again), *args[3:]).returncode == 0
+    first, second = np.load(trained / "span_head.npz"), np.load(again / "span_head.npz")
+    assert all(np.allclose(first[k], second[k], atol=1e-5) for k in ("w1", "b1", "w2", "b2"))
+
+    shipped = tmp_path / "shipped"
+    dev = tmp_path / "dev"
+    (dev / "dev-articles").mkdir(parents=True)
+    for path in sorted((ptc_dir / "dev" / "dev-articles").iterdir())[:2]:
+        (dev / "dev-articles" / path.name).write_bytes(path.read_bytes())
+    ids = {p.stem.removeprefix("article") for p in (dev / "dev-articles").iterdir()}
+    rows = [r for r in (ptc_dir / "dev" / "dev-task-flc-tc.labels").read_text().splitlines() if r.split("\t")[0] in ids]
+    (dev / "dev-task-flc-tc.labels").write_text("\n".join(rows) + "\n")
+    result = run_cli("ship", str(trained), "--out", str(shipped), "--dev-dir", str(dev))
+    assert result.returncode == 0, result.stderr[-2000:]
+    card = (shipped / "MODEL_CARD.md").read_text()
+    assert "Seed 7, 1 epochs" in card and "| si |" in card
+    analysis = json.loads(run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout)
+    assert analysis[0]["model_id"] == "shipped"

@@ -1,0 +1,67 @@
+"""Windowing and decoding: offsets map back exactly and spans come out clean."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from propscope.detect.decode import clean_span, line_breaks, token_runs, tokens_of
+from propscope.detect.windows import Window, load_tokenizer, plan_windows, stitch, tokenize
+
+
+@pytest.fixture(scope="module")
+def tokenizer():  # type: ignore[no-untyped-def]
+    from propscope.detect.model import default_model_dir
+
+    return load_tokenizer(str(default_model_dir() / "tokenizer.json"))
+
+
+def test_windows_overlap_and_end_flush() -> None:
+    assert plan_windows(0, 10, 8) == []
+    assert plan_windows(7, 10, 8) == [Window(0, 7)]
+    assert plan_windows(25, 10, 8) == [Window(0, 10), Window(8, 18), Window(15, 25)]
+
+
+def test_stitch_takes_each_token_from_its_most_central_window() -> None:
+    windows = [Window(0, 4), Window(2, 6)]
+    # window outputs include [CLS] at row 0; value = window number
+    first = np.array([[9], [1], [1], [1], [1], [9]], dtype=np.float32)
+    second = np.array([[9], [2], [2], [2], [2], [9]], dtype=np.float32)
+    stitched = stitch([first, second], windows, 6)
+    assert stitched[:, 0].tolist() == [1, 1, 1, 2, 2, 2]
+
+
+def test_token_offsets_point_into_the_original_text(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    text = "\ufeffCaf\u00e9 owners\r\nsaid \u201cnever!\u201d  Twice."
+    tokens = tokenize(tokenizer, text)
+    pieces = [text[s:e] for s, e in tokens.offsets]
+    assert pieces == ["Caf\u00e9", "owners", "said", "\u201c", "never", "!", "\u201d", "Twice", "."]
+
+
+def test_long_text_is_not_truncated(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    text = "word " * 3000
+    tokens = tokenize(tokenizer, text)
+    assert len(tokens) == 3000 and tokens.offsets[-1].tolist() == [14995, 14999]
+
+
+def test_clean_span_widens_to_words_and_trims_edges() -> None:
+    text = 'He called them "traitors", and worse.'
+    assert clean_span(text, 17, 24) == (16, 24)  # mid-word start widened to 'traitors'
+    assert text[slice(*clean_span(text, 14, 26))] == '"traitors"'  # balanced quotes kept, comma and space trimmed
+    assert clean_span(text, 24, 26) is None  # only punctuation and space
+
+
+def test_runs_join_small_gaps_but_never_cross_lines() -> None:
+    p = np.array([0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0.2, 0.9], dtype=np.float32)
+    assert token_runs(p, 0.5) == [(0, 2), (3, 6), (7, 8)]
+    assert token_runs(p, 0.5, max_gap=1) == [(0, 8)]
+    breaks = np.array([0, 0, 0, 0, 1, 0, 0, 0], dtype=bool)
+    assert token_runs(p, 0.5, max_gap=1, breaks=breaks) == [(0, 4), (4, 8)]
+
+
+def test_line_breaks_and_token_lookup() -> None:
+    text = "ab cd\nef"
+    offsets = np.array([[0, 2], [3, 5], [6, 8]])
+    assert line_breaks(text, offsets).tolist() == [False, False, True]
+    assert tokens_of(offsets, 3, 8) == (1, 3)
+    assert tokens_of(offsets, 4, 5) == (1, 2)
