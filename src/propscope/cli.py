@@ -326,7 +326,7 @@ def train(
         Path | None, typer.Option(help="PTC dev folder for selection. Default: <PROPSCOPE_PTC_DIR>/dev.")
     ] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 3,
-    learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 5e-5,
+    learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 8e-5,
     batch_size: Annotated[int, typer.Option(min=1, help="Windows per optimisation step.")] = 16,
     seed: Annotated[int, typer.Option(help="Seed for shuffling and initialisation; runs are reproducible.")] = 13,
     limit_articles: Annotated[
@@ -374,14 +374,16 @@ def train(
 @app.command()
 def ship(
     trained: Annotated[Path, typer.Argument(help="A model folder written by 'propscope train'.")],
-    out: Annotated[Path, typer.Option(help="Where to write the model that ships.")] = Path("models/propscope-minilm"),
+    out: Annotated[Path, typer.Option(help="Where to write the model that ships.")] = Path(
+        "src/propscope/models/propscope-minilm"
+    ),
     dev_dir: Annotated[Path | None, typer.Option(help="PTC dev folder. Default: <PROPSCOPE_PTC_DIR>/dev.")] = None,
 ) -> None:
     """Quantise a trained model to int8, tune thresholds on dev for it, and write its model card.
 
     int8 is kept only when its dev SI and TC F1 stay within 0.01 of fp32; otherwise fp32 ships.
 
-    Example: propscope ship runs/minilm --out models/propscope-minilm
+    Example: propscope ship runs/minilm --out src/propscope/models/propscope-minilm
     """
     import logging
 

@@ -32,8 +32,8 @@ DEFAULT_MAX_CHARS = 1_000_000
 
 
 def default_model_dir() -> Path:
-    """The model shipped in the repository (models/ next to src/)."""
-    return Path(__file__).resolve().parents[3] / "models" / "propscope-minilm"
+    """The model shipped inside the package, so that a plain pip install can analyse offline."""
+    return Path(__file__).resolve().parents[1] / "models" / "propscope-minilm"
 
 
 class Detector:

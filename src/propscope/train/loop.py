@@ -36,6 +36,11 @@ from propscope.train.model import PropagandaTagger
 log = logging.getLogger("propscope.train")
 
 
+#: Epochs are compared at their best span threshold from this grid: comparing at one fixed
+#: threshold would punish an epoch for calibration, which threshold tuning fixes anyway.
+SELECTION_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that determines a training run; stored in the model folder."""
@@ -44,7 +49,7 @@ class TrainConfig:
     train_dir: str
     dev_dir: str
     epochs: int = 3
-    learning_rate: float = 5e-5
+    learning_rate: float = 8e-5
     batch_size: int = 16
     window_tokens: int = 254
     train_stride: int = 200
@@ -195,11 +200,14 @@ def train(config: TrainConfig, out: Path) -> dict[str, Any]:
                 rate = seen_tokens / (time.monotonic() - started)
                 log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, float(loss), rate)
         model.eval()
-        scores = tuner.score(
-            encode_with_torch(model, dev_corpus, tokenizer, config), head_to_numpy(model), Thresholds()
+        encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
+        head = head_to_numpy(model)
+        scores = max(
+            (tuner.score(encoded, head, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
+            key=lambda candidate: candidate["si"]["f1"],
         )
         history.append({"epoch": epoch, "seconds": round(time.monotonic() - started), **f1_summary(scores)})
-        log.info("epoch %d dev: %s", epoch, json.dumps(history[-1]))
+        log.info("epoch %d dev (best of span thresholds %s): %s", epoch, SELECTION_THRESHOLDS, json.dumps(history[-1]))
         key = scores["si"]["f1"] + scores["tc"]["f1"]
         if key > best_key:
             best_key, best_state = key, {k: v.detach().clone() for k, v in model.state_dict().items()}

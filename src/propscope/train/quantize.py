@@ -17,11 +17,23 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from propscope.detect.model import MODEL_FILE, Detector
 from propscope.detect.tuning import DevTuner, f1_summary
+from propscope.evaluation import evaluate, model_predictions
 from propscope.formats.ptc import read_ptc_folder
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 
 log = logging.getLogger("propscope.train")
+
+
+QUICK_CHECK_KEY = "dev_first_10_articles_f1"
+
+
+def quick_check_scores(folder: Path, dev_dir: Path) -> dict[str, float]:
+    """F1 of the finished model folder on the first 10 dev articles, as `propscope evaluate
+    --split dev --limit 10` computes them: CI re-computes these in seconds to check that the
+    shipped files and the inference code still give the recorded figures."""
+    gold, predictions, tc = model_predictions(Detector.load(folder), read_ptc_folder(dev_dir), limit=10)
+    return f1_summary(evaluate(gold, predictions, tc_predictions=tc))
 
 
 def quantize_encoder(source: Path, target: Path) -> None:
@@ -82,6 +94,8 @@ def ship(trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 
             f"--seed {training['seed']} && propscope ship {trained} --out {out}"
         ),
     )
+    (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    description[QUICK_CHECK_KEY] = quick_check_scores(out, dev_dir)
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     write_model_card(out, description)
     for data in variants.values():
