@@ -108,7 +108,9 @@ def main() -> None:
     results["onnx_vs_torch_tokens_per_second"] = round(
         results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
     )
-    results["machine"] = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores"
+    results["machine"] = (
+        f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores"
+    )
     print(json.dumps(results, indent=2))
 
 

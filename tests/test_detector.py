@@ -53,7 +53,9 @@ def test_threshold_and_technique_filters(detector: Detector) -> None:
     text = EDITORIAL.read_text(encoding="utf-8")
     everything = detector.analyze(text, threshold=0.05)
     strict = detector.analyze(text, threshold=0.95)
-    assert len(strict.spans) <= len(detector.analyze(text).spans) <= len(everything.spans)
+    # a lower threshold covers more text (span counts can drop as neighbours merge)
+    assert strict.covered_share <= detector.analyze(text).covered_share <= everything.covered_share
+    assert strict.spans == () and everything.covered_share > 0.3
     only = detector.analyze(text, threshold=0.05, techniques=["Loaded_Language"])
     assert only.spans and {s.technique for s in only.spans} == {"Loaded_Language"}
 
@@ -110,7 +112,9 @@ def test_cli_analyze_bad_inputs(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xd8\xff\x00JFIF")
     result = run_cli("analyze", str(binary))
     assert result.returncode == 1
-    assert result.stderr == f"error: {binary}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file\n"
+    assert (
+        result.stderr == f"error: {binary}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file\n"
+    )
     latin = tmp_path / "latin.txt"
     latin.write_bytes("na\u00efve".encode("latin-1"))
     assert "is not UTF-8 text" in run_cli("analyze", str(latin)).stderr
@@ -123,8 +127,14 @@ def test_cli_analyze_bad_inputs(tmp_path: Path) -> None:
 
 def test_cli_technique_names_with_commas_split_correctly() -> None:
     result = run_cli(
-        "analyze", str(EDITORIAL), "--format", "json", "--threshold", "0.05",
-        "--techniques", "Name_Calling,Labeling,Loaded_Language",
+        "analyze",
+        str(EDITORIAL),
+        "--format",
+        "json",
+        "--threshold",
+        "0.05",
+        "--techniques",
+        "Name_Calling,Labeling,Loaded_Language",
     )
     assert result.returncode == 0, result.stderr
     found = {s["technique"] for s in json.loads(result.stdout)[0]["spans"]}

@@ -15,7 +15,19 @@ pytest.importorskip("torch")
 
 def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> None:
     trained = tmp_path / "trained"
-    args = ["train", "--out", str(trained), "--epochs", "1", "--batch-size", "4", "--limit-articles", "2", "--seed", "7"]
+    args = [
+        "train",
+        "--out",
+        str(trained),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--limit-articles",
+        "2",
+        "--seed",
+        "7",
+    ]
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr[-2000:]
     assert set(json.loads(result.stdout)["dev"]) == {"si", "tc", "flc", "sentence"}
@@ -42,5 +54,7 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr[-2000:]
     card = (shipped / "MODEL_CARD.md").read_text()
     assert "Seed 7, 1 epochs" in card and "| si |" in card
-    analysis = json.loads(run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout)
+    analysis = json.loads(
+        run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout
+    )
     assert analysis[0]["model_id"] == "shipped"
