@@ -42,3 +42,18 @@ def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones() -> N
     flagged = {text[s.start : s.end] for s in analysis.sentences if s.flagged}
     assert any("spineless bureaucrats" in sentence for sentence in flagged)
     assert "Residents can read the full text of the bill at the public library." not in flagged
+
+
+def test_seed_article_loaded_language_and_name_calling_are_found(ptc_dir: Path) -> None:
+    seed = ptc_dir.parent.parent / "examples" / "seed-article.txt"
+    text = seed.read_text(encoding="utf-8")
+    spans = Detector.load().analyze(text).spans
+
+    def found(phrase: str, technique: str | None = None) -> bool:
+        at = text.index(phrase)
+        return any(s.start <= at and at + len(phrase) <= s.end and technique in (None, s.technique) for s in spans)
+
+    assert found("sinful", "Loaded_Language")
+    assert found("jihadists", "Name_Calling,Labeling")
+    assert found("black evil")
+    assert found("terrorists’ supporter", "Name_Calling,Labeling")
