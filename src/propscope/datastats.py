@@ -35,7 +35,8 @@ def length_summary(lengths: list[int]) -> dict[str, float]:
 
 def corpus_stats(corpus: PtcCorpus) -> dict[str, Any]:
     """Article count, spans per technique with their lengths, and the overall length distribution."""
-    spans = [span for article_spans in corpus.tc_spans().values() for span in article_spans]
+    by_article = corpus.tc_spans()
+    spans = [span for article_spans in by_article.values() for span in article_spans]
     counts = Counter(span.technique for span in spans)
     lengths_by_technique: dict[str, list[int]] = {name: [] for name in TECHNIQUE_NAMES}
     for span in spans:
@@ -44,7 +45,7 @@ def corpus_stats(corpus: PtcCorpus) -> dict[str, Any]:
     return {
         "folder": str(corpus.root),
         "articles": len(corpus.articles),
-        "articles_without_spans": sum(1 for s in corpus.tc_spans().values() if not s),
+        "articles_without_spans": sum(1 for s in by_article.values() if not s),
         "characters": characters,
         "technique_spans": len(spans),
         "si_spans": sum(len(r) for r in corpus.si_spans().values()),

@@ -7,7 +7,6 @@ scored follows from what the two sides hold, unless the caller asks for one.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from propscope import metrics
 from propscope.article import Span
-from propscope.detect.predict import label_gold_spans
 from propscope.errors import InputError
 from propscope.formats import jsonl, ptc
 
@@ -90,13 +88,10 @@ def model_predictions(
     spans: dict[str, list[Span]] = {}
     tc_spans: dict[str, list[Span]] = {}
     for article_id in article_ids:
-        article = corpus.articles[article_id]
-        counts = Counter((s.start, s.end) for s in gold_spans[article_id])
-        ranges = list(counts)
-        analysis, probabilities = detector.analyze_and_classify(article, ranges)
+        analysis, tc_spans[article_id] = detector.analyze_and_classify(
+            corpus.articles[article_id], gold_spans[article_id]
+        )
         spans[article_id] = list(analysis.spans)
-        labels = label_gold_spans(probabilities, [counts[r] for r in ranges])
-        tc_spans[article_id] = [Span(s, e, t) for (s, e), names in zip(ranges, labels, strict=True) for t in names]
     gold = Gold(ranges=gold_ranges, spans=gold_spans, texts={aid: a.text for aid, a in corpus.articles.items()})
     ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
     return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans

@@ -68,14 +68,14 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def runs_to_spans(
     text: str, offsets: NDArray[np.int64], probabilities: NDArray[np.float32], runs: list[tuple[int, int]]
-) -> list[tuple[int, int, float, int, int]]:
-    """(start, end, mean probability, first token, last token) for each run that survives cleaning."""
+) -> list[tuple[int, int, float]]:
+    """(start, end, mean probability) for each run that survives cleaning."""
     spans = []
     for first, last in runs:
         cleaned = clean_span(text, int(offsets[first, 0]), int(offsets[last - 1, 1]))
         if cleaned is None:
             continue
-        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].mean()), first, last))
+        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].mean())))
     return spans
 
 

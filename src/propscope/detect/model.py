@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
 from propscope.detect.encoding import encode_texts
-from propscope.detect.predict import Encoded, SpanHead, Thresholds, classify_ranges, find_spans
+from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans, label_given_spans
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
 from propscope.sentences import split_sentences
@@ -99,19 +99,15 @@ class Detector:
         probabilities, hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
         return probabilities, hidden
 
-    def analyze_and_classify(
-        self, article: Article, ranges: Sequence[tuple[int, int]]
-    ) -> tuple[Analysis, NDArray[np.float32]]:
-        """The analysis of an article plus technique probabilities for given character ranges
-        (the SemEval TC setting, where the spans are known), from one pass of the encoder."""
+    def analyze_and_classify(self, article: Article, given: Sequence[Span]) -> tuple[Analysis, list[Span]]:
+        """The analysis of an article plus techniques for spans already known (the SemEval TC
+        setting), from one pass of the encoder."""
         encoded = self.encode_many([article.text])[0]
         spans = find_spans(
             article.text, encoded.tokens, encoded.probabilities, encoded.hidden, self.head, self.thresholds
         )
         analysis = build_analysis(article, spans, encoded, self.model_id)
-        if len(encoded.tokens) == 0:
-            return analysis, np.zeros((len(ranges), 14), np.float32)
-        return analysis, classify_ranges(article.text, encoded.tokens, encoded.hidden, self.head, ranges)
+        return analysis, label_given_spans(article.text, encoded, self.head, given)
 
     def analyze(
         self,

@@ -10,6 +10,7 @@ spans of different techniques often coincide.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,10 +95,19 @@ def classify_ranges(
     return head.probabilities(span_inputs(text, tokens, hidden, ranges))
 
 
-def label_gold_spans(probabilities: NDArray[np.float32], duplicates: Sequence[int]) -> list[list[str]]:
-    """TC on given spans: the k most probable techniques for a span that appears k times."""
-    order = np.argsort(-probabilities, axis=1)
-    return [[TECHNIQUE_NAMES[i] for i in order[row, :k]] for row, k in enumerate(duplicates)]
+def label_given_spans(text: str, encoded: Encoded, head: SpanHead, given: Sequence[Span]) -> list[Span]:
+    """TC on known spans: each distinct range gets its k most probable techniques, where k is
+    how often the range is given (PTC repeats a range once per technique it carries)."""
+    counts = Counter((span.start, span.end) for span in given)
+    ranges = list(counts)
+    if not ranges or len(encoded.tokens) == 0:
+        return []
+    order = np.argsort(-classify_ranges(text, encoded.tokens, encoded.hidden, head, ranges), axis=1)
+    return [
+        Span(start, end, TECHNIQUE_NAMES[index])
+        for row, (start, end) in enumerate(ranges)
+        for index in order[row, : counts[(start, end)]]
+    ]
 
 
 def find_spans(
@@ -114,10 +124,10 @@ def find_spans(
     presence = token_probabilities[:, 0]
     runs = token_runs(presence, thresholds.span, thresholds.max_gap, line_breaks(text, tokens.offsets))
     candidates = runs_to_spans(text, tokens.offsets, presence, runs)
-    ranges = [(start, end) for start, end, _, _, _ in candidates]
+    ranges = [(start, end) for start, end, _ in candidates]
     technique_probabilities = classify_ranges(text, tokens, hidden, head, ranges)
     spans: list[Span] = []
-    for (start, end, presence_score, _, _), probs in zip(candidates, technique_probabilities, strict=True):
+    for (start, end, presence_score), probs in zip(candidates, technique_probabilities, strict=True):
         ranked = np.argsort(-probs)
         for rank, index in enumerate(ranked[:2]):
             if rank == 1 and probs[index] < thresholds.second_technique:

@@ -7,7 +7,6 @@ reported dev scores belong to exactly what users run.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,7 +15,7 @@ import numpy as np
 
 from propscope import metrics
 from propscope.article import Span
-from propscope.detect.predict import Encoded, SpanHead, Thresholds, classify_ranges, find_spans, label_gold_spans
+from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans, label_given_spans
 from propscope.formats.ptc import PtcCorpus
 
 SPAN_THRESHOLDS = tuple(round(float(x), 2) for x in np.arange(0.1, 0.71, 0.05))
@@ -42,13 +41,7 @@ class DevTuner:
             predicted[article_id] = find_spans(
                 text, outputs.tokens, outputs.probabilities, outputs.hidden, head, thresholds
             )
-            counts = Counter((s.start, s.end) for s in self.gold_spans[article_id])
-            ranges = list(counts)
-            probabilities = classify_ranges(text, outputs.tokens, outputs.hidden, head, ranges)
-            labels = label_gold_spans(probabilities, [counts[r] for r in ranges])
-            tc_predicted[article_id] = [
-                Span(s, e, t) for (s, e), names in zip(ranges, labels, strict=True) for t in names
-            ]
+            tc_predicted[article_id] = label_given_spans(text, outputs, head, self.gold_spans[article_id])
         predicted_ranges = {aid: [(s.start, s.end) for s in spans] for aid, spans in predicted.items()}
         return {
             "si": metrics.span_identification(self.gold_ranges, predicted_ranges).to_dict(),

@@ -53,20 +53,29 @@ def plan_windows(n_tokens: int, size: int, stride: int) -> list[Window]:
     return [Window(start, start + size) for start in starts]
 
 
+def frame_rows(
+    rows: list[NDArray[np.int64]], cls_id: int, sep_id: int, pad_id: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """input_ids and attention_mask for rows of token ids, each as [CLS] ... [SEP], right-padded.
+
+    Row token i sits at column i + 1: training targets and stitching rely on that shift."""
+    width = max(len(row) for row in rows) + 2
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for index, row in enumerate(rows):
+        n = len(row)
+        input_ids[index, 0] = cls_id
+        input_ids[index, 1 : n + 1] = row
+        input_ids[index, n + 1] = sep_id
+        mask[index, : n + 2] = 1
+    return input_ids, mask
+
+
 def window_batch(
     tokens: TokenizedText, windows: list[Window], cls_id: int, sep_id: int, pad_id: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """input_ids and attention_mask for windows, with [CLS] ... [SEP] and right padding."""
-    width = max(w.last - w.first for w in windows) + 2
-    input_ids = np.full((len(windows), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(windows), width), dtype=np.int64)
-    for row, window in enumerate(windows):
-        n = window.last - window.first
-        input_ids[row, 0] = cls_id
-        input_ids[row, 1 : n + 1] = tokens.ids[window.first : window.last]
-        input_ids[row, n + 1] = sep_id
-        mask[row, : n + 2] = 1
-    return input_ids, mask
+    """input_ids and attention_mask for windows of one tokenized text."""
+    return frame_rows([tokens.ids[w.first : w.last] for w in windows], cls_id, sep_id, pad_id)
 
 
 def stitch(window_scores: list[NDArray[Any]], windows: list[Window], n_tokens: int) -> NDArray[Any]:

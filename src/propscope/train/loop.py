@@ -26,7 +26,7 @@ from torch import nn
 from propscope.detect.encoding import encode_texts
 from propscope.detect.predict import Encoded, SpanHead, Thresholds
 from propscope.detect.tuning import DevTuner, f1_summary
-from propscope.detect.windows import load_tokenizer, special_ids
+from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.ptc import PtcCorpus, read_ptc_folder
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.data import WindowExample, article_examples
@@ -75,19 +75,14 @@ def batches(examples: list[WindowExample], size: int, rng: random.Random) -> Ite
 def collate(
     batch: list[WindowExample], cls_id: int, sep_id: int, pad_id: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    width = max(len(e.ids) for e in batch) + 2
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    labels = torch.zeros((len(batch), width, batch[0].labels.shape[1]))
-    valid = torch.zeros((len(batch), width))
+    ids, mask = frame_rows([e.ids for e in batch], cls_id, sep_id, pad_id)
+    labels = torch.zeros((*ids.shape, batch[0].labels.shape[1]))
+    valid = torch.zeros(ids.shape)
     for row, example in enumerate(batch):
         n = len(example.ids)
-        ids[row, 0], ids[row, n + 1] = cls_id, sep_id
-        ids[row, 1 : n + 1] = torch.from_numpy(example.ids)
-        mask[row, : n + 2] = 1
         labels[row, 1 : n + 1] = torch.from_numpy(example.labels)
         valid[row, 1 : n + 1] = 1
-    return ids, mask, labels, valid
+    return torch.from_numpy(ids), torch.from_numpy(mask), labels, valid
 
 
 def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
