@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +24,9 @@ from propscope.errors import InputError
 from propscope.evaluation import evaluate as run_evaluation
 from propscope.evaluation import load_gold, load_predictions, model_predictions
 from propscope.formats.ptc import read_ptc_folder
+
+if TYPE_CHECKING:
+    from propscope.article import Analysis
 
 app = typer.Typer(
     name="propscope",
@@ -88,23 +92,67 @@ ModelOption = Annotated[
 ]
 
 
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(min=0.0, max=1.0, help="Span threshold in [0, 1]; lower finds more. Default: tuned on dev."),
+]
+TechniquesOption = Annotated[
+    list[str] | None,
+    typer.Option("--techniques", help="Keep only these techniques (label names; repeat or comma-separate)."),
+]
+MaxCharsOption = Annotated[int | None, typer.Option(min=1, help="Refuse longer articles. Default 1,000,000.")]
+SourcesArgument = Annotated[
+    list[str],
+    typer.Argument(help="A .txt or .html file, a folder of them, an http(s) URL, or - for standard input."),
+]
+
+
+SAVED_ANALYSES = (".json", ".jsonl")
+
+
+def _analyses(
+    sources: list[str],
+    threshold: float | None,
+    only: list[str] | None,
+    model: Path | None,
+    max_chars: int | None,
+    *,
+    saved: bool = False,
+) -> Iterator[Analysis]:
+    """Analyse every article of every source lazily, in the order given; with `saved`, .json and
+    .jsonl sources are analyses written earlier and are read back instead of re-analysed."""
+    from propscope.detect.model import Detector
+    from propscope.formats.jsonl import read_analyses
+    from propscope.formats.text import read_articles
+
+    settings = Settings()
+    wanted = _technique_names(only)
+    policy = settings.fetch_policy()
+    detector: Detector | None = None
+    for source in sources:
+        if saved and source.endswith(SAVED_ANALYSES):
+            yield from read_analyses(Path(source))
+            continue
+        detector = detector or Detector.load(model or settings.model)
+        yield from detector.analyze_many(
+            read_articles(source, policy),
+            threshold=threshold,
+            techniques=wanted,
+            max_chars=max_chars or settings.max_chars,
+        )
+
+
 @app.command()
 def analyze(
-    source: Annotated[str, typer.Argument(help="A text file, a folder of .txt files, or - for standard input.")],
+    sources: SourcesArgument,
     output_format: Annotated[
         AnalyzeFormat,
         typer.Option("--format", help="text: highlighted view; json/jsonl: analyses; ptc: FLC label rows."),
     ] = AnalyzeFormat.text,
-    threshold: Annotated[
-        float | None,
-        typer.Option(min=0.0, max=1.0, help="Span threshold in [0, 1]; lower finds more. Default: tuned on dev."),
-    ] = None,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--techniques", help="Keep only these techniques (label names; repeat or comma-separate)."),
-    ] = None,
+    threshold: ThresholdOption = None,
+    only: TechniquesOption = None,
     model: ModelOption = None,
-    max_chars: Annotated[int | None, typer.Option(min=1, help="Refuse longer articles. Default 1,000,000.")] = None,
+    max_chars: MaxCharsOption = None,
 ) -> None:
     """Find propaganda techniques in articles with the shipped model (offline, CPU).
 
@@ -117,18 +165,11 @@ def analyze(
 
       propscope analyze articles/ --format ptc > predictions.labels
     """
-    from propscope.detect.model import Detector
     from propscope.formats.jsonl import dumps_json
     from propscope.formats.ptc import format_tc_labels
-    from propscope.formats.text import read_articles
     from propscope.report.terminal import render
 
-    settings = Settings()
-    wanted = _technique_names(only)
-    detector = Detector.load(model or settings.model)
-    analyses = detector.analyze_many(
-        read_articles(source), threshold=threshold, techniques=wanted, max_chars=max_chars or settings.max_chars
-    )
+    analyses = _analyses(sources, threshold, only, model, max_chars)
     if output_format is AnalyzeFormat.json:
         sys.stdout.write(dumps_json(list(analyses)))
     elif output_format is AnalyzeFormat.jsonl:
@@ -140,6 +181,42 @@ def analyze(
     else:
         for analysis in analyses:
             render(analysis, console)
+
+
+@app.command()
+def report(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="A .txt or .html file, a folder of them, an http(s) URL, - for standard input, "
+            "or analyses saved by 'propscope analyze --format json/jsonl' (.json/.jsonl)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    title: Annotated[str | None, typer.Option(help="Page title. Default: the article's title.")] = None,
+    threshold: ThresholdOption = None,
+    only: TechniquesOption = None,
+    model: ModelOption = None,
+    max_chars: MaxCharsOption = None,
+) -> None:
+    """Write a self-contained HTML report: every span highlighted in its technique's colour.
+
+    Hover or focus a passage to see the technique, its definition and the score; click the
+    legend to filter techniques; drag the slider to hide low scores. The file needs nothing
+    else (no network, no installation) and can be e-mailed. Several inputs give one page with
+    an index. Examples:
+
+      propscope report examples/editorial.txt -o report.html
+
+      propscope analyze articles/ --format jsonl > analyses.jsonl; propscope report analyses.jsonl -o report.html
+    """
+    from propscope.formats.files import atomic_write_text
+    from propscope.report.html import render_report
+
+    analyses = list(_analyses(sources, threshold, only, model, max_chars, saved=True))
+    atomic_write_text(output, render_report(analyses, title=title))
+    spans = sum(len(analysis.spans) for analysis in analyses)
+    error_console.print(f"wrote {output}: {len(analyses)} article(s), {spans} span(s)")
 
 
 def _technique_names(values: list[str] | None) -> list[str] | None:
@@ -394,6 +471,34 @@ def ship(
     _print_json({"precision": description["precision"], "variants": description["variants"]})
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 makes it reachable from other machines.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    model: ModelOption = None,
+) -> None:
+    """Serve the web page and the REST API (FastAPI) with the model loaded once.
+
+    Open http://127.0.0.1:8000/ to paste an article, upload a file or give a URL; the API is
+    under /api/v1 and described at /openapi.json. Limits (body size, text length, concurrency,
+    time) are set with PROPSCOPE_API_* environment variables; see the README.
+
+    Example: propscope serve --port 8000
+    """
+    import uvicorn
+
+    from propscope.server.app import create_app
+
+    settings = Settings()
+    if model is not None:
+        settings = settings.model_copy(update={"model": model})
+    application = create_app(settings)
+    error_console.print(f"propscope: serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+
+
 def main() -> None:
     """Console entry point: user errors become one line on stderr and exit code 1."""
     try:
@@ -401,10 +506,10 @@ def main() -> None:
     except InputError as error:
         if _debug["enabled"]:
             raise
-        error_console.print(f"error: {error}")
+        error_console.print(f"error: {error}", soft_wrap=True)
         raise SystemExit(1) from None
     except OSError as error:
         if _debug["enabled"]:
             raise
-        error_console.print(f"error: {error.filename or ''}: {error.strerror}")
+        error_console.print(f"error: {error.filename or ''}: {error.strerror}", soft_wrap=True)
         raise SystemExit(1) from None

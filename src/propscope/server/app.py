@@ -1,0 +1,244 @@
+"""The FastAPI application: the REST API, and the web page at / that uses nothing but that API.
+
+The model is loaded once per process and shared by all requests. Fetching, extraction and
+analysis block, so they run on threads (analyses on the bounded `AnalysisPool`); the event loop
+only moves bytes. Every error, whatever raised it, is answered in one JSON shape (`ErrorOut`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+
+from propscope import __version__, techniques
+from propscope.article import Analysis, Article
+from propscope.config import Settings
+from propscope.detect.model import Detector
+from propscope.errors import InputError
+from propscope.fetch import FetchError, Page, fetch
+from propscope.formats.html import article_from_html
+from propscope.report.html import asset, jinja_environment, render_report, report_script_hash, script_hash
+from propscope.server.limits import AnalysisPool, ApiError, BodyLimit, error_body, too_large
+from propscope.server.schemas import (
+    AnalysisOut,
+    AnalyzeRequest,
+    BatchOut,
+    BatchRequest,
+    ErrorOut,
+    HealthOut,
+    TechniqueOut,
+)
+
+log = logging.getLogger("propscope.server")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "The request body could not be read (it is not UTF-8).",
+        413: "The body, the text or the batch is over a size limit; the message gives the limit.",
+        422: "The request is malformed, or the text, HTML or URL cannot be used; the message says why.",
+        503: "Too many analyses are running or waiting; retry after the Retry-After seconds.",
+        504: "The analysis took longer than the server's time limit.",
+    }.items()
+}
+
+#: the same error responses for a route whose own answer is not JSON (the report's HTML)
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": entry["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for status, entry in ERRORS.items()
+}
+
+Fetcher = Callable[[str], Page]
+
+
+def create_app(
+    settings: Settings | None = None, *, detector: Detector | None = None, fetcher: Fetcher | None = None
+) -> FastAPI:
+    """A ready application; `detector` and `fetcher` can be given to share a model or to test."""
+    settings = settings or Settings()
+    if detector is None:
+        threads = max(1, (os.cpu_count() or 1) // settings.api_max_concurrent)
+        detector = Detector.load(settings.model, threads=threads, spin=False)
+    policy = settings.fetch_policy()
+    fetch_page: Fetcher = fetcher or (lambda url: fetch(url, policy))
+    pool = AnalysisPool(settings.api_max_concurrent, settings.api_max_waiting, settings.api_request_timeout)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
+    app = FastAPI(
+        title="propscope API",
+        version=__version__,
+        description=(
+            "Find propaganda and persuasion techniques in news text. Send an article as text, HTML or a "
+            "URL; get back the passages that use each of 14 techniques, with character offsets and "
+            "scores, the sentences flagged and an article-level score. Errors always have the shape "
+            '`{"error": {"status", "code", "message"}}`.'
+        ),
+        lifespan=lifespan,
+        # the interactive docs pages load their scripts from a CDN, which an offline server cannot reach
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    _add_error_handlers(app)
+
+    def to_article(number: int, item: AnalyzeRequest) -> Article:
+        if item.text is not None:
+            article = Article(id=item.id or f"text-{number}", text=item.text, title=item.title, source=item.source)
+        elif item.html is not None:
+            article = article_from_html(item.html, item.id or f"html-{number}", title=item.title, source=item.source)
+        else:
+            assert item.url is not None  # the request model guarantees exactly one input
+            page = fetch_page(item.url)
+            if page.content_type == "text/plain":
+                article = Article(id=item.id or item.url, text=page.text, url=page.url, title=item.title)
+            else:
+                article = article_from_html(
+                    page.text, item.id or item.url, url=page.url, title=item.title, source=item.source
+                )
+        if len(article.text) > settings.api_max_chars:
+            raise too_large(
+                f"article text has {len(article.text):,} characters, over the limit of {settings.api_max_chars:,}; "
+                "split it into parts"
+            )
+        return article
+
+    async def analyse(items: Sequence[AnalyzeRequest]) -> list[Analysis]:
+        articles = [await asyncio.to_thread(to_article, number, item) for number, item in enumerate(items, start=1)]
+
+        def work() -> list[Analysis]:
+            return [
+                detector.analyze(
+                    article, threshold=item.threshold, techniques=item.techniques, max_chars=settings.api_max_chars
+                )
+                for article, item in zip(articles, items, strict=True)
+            ]
+
+        return await pool.run(work)
+
+    @app.post("/api/v1/analyze", response_model=AnalysisOut, responses=ERRORS, tags=["analysis"])
+    async def analyze(request: AnalyzeRequest) -> dict[str, Any]:
+        """Analyse one article given as `text`, `html` or `url`."""
+        (analysis,) = await analyse([request])
+        return analysis.to_dict()
+
+    @app.post("/api/v1/analyze/batch", response_model=BatchOut, responses=ERRORS, tags=["analysis"])
+    async def analyze_batch(request: BatchRequest) -> dict[str, Any]:
+        """Analyse several articles in one request; analyses come back in the order of `items`."""
+        if len(request.items) > settings.api_max_batch:
+            raise too_large(
+                f"batch has {len(request.items)} items, over the limit of {settings.api_max_batch}; "
+                "send smaller batches"
+            )
+        return {"analyses": [analysis.to_dict() for analysis in await analyse(request.items)]}
+
+    @app.post(
+        "/api/v1/report",
+        response_class=HTMLResponse,
+        responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML report."}, **JSON_ERRORS},
+        tags=["analysis"],
+    )
+    async def report(request: AnalyzeRequest) -> HTMLResponse:
+        """Analyse one article and answer the self-contained HTML report (the view the web page shows)."""
+        (analysis,) = await analyse([request])
+        return HTMLResponse(render_report([analysis]), headers={"Content-Security-Policy": _report_policy()})
+
+    @app.get("/api/v1/techniques", response_model=list[TechniqueOut], tags=["reference"])
+    async def list_techniques() -> list[dict[str, str]]:
+        """The 14 techniques with their label names, titles, definitions, examples and colours."""
+        return [t.__dict__ for t in techniques.TECHNIQUES]
+
+    @app.get("/healthz", response_model=HealthOut, tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the model is loaded and the server answers."""
+        return {"status": "ok", "model_id": detector.model_id, "version": __version__}
+
+    page_script = asset("app.js", "server")
+    page = (
+        jinja_environment("server/templates")
+        .get_template("index.html.j2")
+        .render(
+            script=Markup(page_script),
+            css=Markup(asset("app.css", "server")),
+            version=__version__,
+            model_id=detector.model_id,
+            max_chars=settings.api_max_chars,
+        )
+    )
+    page_policy = (
+        f"default-src 'none'; script-src {script_hash(page_script)} {report_script_hash()}; "
+        "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self' blob:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page, headers={"Content-Security-Policy": page_policy})
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app
+
+
+def _report_policy() -> str:
+    return f"default-src 'none'; style-src 'unsafe-inline'; script-src {report_script_hash()}; img-src data:"
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def answer(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        return JSONResponse(error_body(status, code, message), status_code=status, headers=headers)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return answer(error.status_code, error.code, error.message, error.headers)
+
+    @app.exception_handler(FetchError)
+    async def fetch_error(_: Request, error: FetchError) -> JSONResponse:
+        return answer(422, "fetch_failed", str(error))
+
+    @app.exception_handler(InputError)
+    async def input_error(_: Request, error: InputError) -> JSONResponse:
+        return answer(422, "bad_input", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = error.errors()
+        first = problems[0] if problems else {"loc": (), "msg": "invalid request"}
+        if first.get("type") == "json_invalid":
+            return answer(422, "invalid_json", "the request body is not valid JSON; send a JSON object")
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        return answer(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}{more}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI could not decode the body at all
+            return answer(400, "unreadable_body", "the request body could not be read; send UTF-8 encoded JSON")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return answer(error.status_code, code, str(error.detail), getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error while answering a request")
+        return answer(500, "internal", "the server failed to answer; the error is in its log")
