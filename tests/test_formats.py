@@ -122,7 +122,7 @@ def test_empty_and_missing_folders(tmp_path: Path) -> None:
         ptc.read_ptc_folder(tmp_path)
     with pytest.raises(InputError, match="no such file or folder"):
         ptc.read_ptc_folder(tmp_path / "nope")
-    with pytest.raises(InputError, match=r"holds no \.txt files"):
+    with pytest.raises(InputError, match=r"holds no \.txt or \.html files; put one article per file there"):
         list(text.read_articles(str(tmp_path)))
 
 
