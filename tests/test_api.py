@@ -236,3 +236,36 @@ def test_the_event_loop_answers_while_analyses_run() -> None:
             return elapsed
 
     assert asyncio.run(scenario()) < 0.3
+
+
+def test_serve_command_starts_the_server() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "propscope", "serve", "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, "propscope serve did not start"
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert '<form id="analyse-form"' in page.text
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert f"propscope: serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)" in output

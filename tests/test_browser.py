@@ -152,12 +152,13 @@ def test_hostile_text_is_shown_not_run(page: Any, tmp_path: Path) -> None:
         (Span(0, len(PAYLOADS[0]), "Loaded_Language", 0.9), Span(len(PAYLOADS[0]) + 1, len(text), "Doubt", 0.5)),
         model_id="m",
     )
-    open_report(page, tmp_path, [analysis])
+    no_techniques = Analysis(Article(id="calm", text=text, title=PAYLOADS[1], author=PAYLOADS[2]), (), model_id="m")
+    open_report(page, tmp_path, [analysis, no_techniques])
     page.locator(".ps-mark").first.hover()
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("img, svg").count() == 0
-    assert page.locator("h2").first.inner_text() == PAYLOADS[0]
-    assert PAYLOADS[1] in page.locator(".ps-text").inner_text()
+    assert page.locator("h2").all_inner_texts() == ["Articles", PAYLOADS[0], PAYLOADS[1]]
+    assert [PAYLOADS[1] in text for text in page.locator(".ps-text").all_inner_texts()] == [True, True]
     assert page.problems == []
 
 
