@@ -471,6 +471,266 @@ def ship(
     _print_json({"precision": description["precision"], "variants": description["variants"]})
 
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database: a file path, sqlite:///file.db or postgresql+psycopg://user:pw@host/db. "
+        "Default: PROPSCOPE_DB, else propscope.db here.",
+    ),
+]
+
+
+@app.command()
+def batch(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Folders of .txt/.html files, PTC folders, JSONL files of articles with metadata, URLs."),
+    ],
+    db: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes analysing in parallel on this machine.")] = 1,
+    threshold: ThresholdOption = None,
+    model: ModelOption = None,
+    max_chars: MaxCharsOption = None,
+) -> None:
+    """Analyse a corpus into a database: resumable, one analysis per article and model.
+
+    Texts already analysed by the same model (same content hash) are skipped, so a run that
+    was interrupted resumes where it stopped; a new model adds its analyses beside the old.
+    A JSONL line is one article: id, text or html, and optionally title, source (or outlet),
+    author, published (ISO date) and url. Examples:
+
+      propscope batch articles/ --db corpus.db --workers 2
+
+      propscope batch feed.jsonl --db postgresql+psycopg://me@localhost/news
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from propscope.formats.corpus import read_corpus
+    from propscope.store.batch import BatchOptions, run_batch
+    from propscope.store.database import open_database
+
+    settings = Settings()
+    engine = open_database(db or settings.db)
+    policy = settings.fetch_policy()
+    articles = [article for source in sources for article in read_corpus(source, policy)]
+    options = BatchOptions(
+        model=model or settings.model,
+        threshold=threshold,
+        max_chars=max_chars or settings.max_chars,
+        workers=workers,
+    )
+    columns = (
+        TextColumn("[bold]analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=error_console, transient=False) as bar:
+        task = bar.add_task("batch", total=len(articles), rate="")
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:.1f} articles/s" if speed else "")
+
+        summary = run_batch(engine, articles, options, advance)
+    error_console.print(
+        f"run {summary.run_id} ({summary.model_id}): {summary.analysed} analysed, {summary.skipped} already stored, "
+        f"{summary.spans} spans, {summary.seconds:.1f} s",
+        soft_wrap=True,
+    )
+
+
+class GroupBy(StrEnum):
+    outlet = "outlet"
+    author = "author"
+    month = "month"
+    technique = "technique"
+
+
+class StatsFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+SinceOption = Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")]
+UntilOption = Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")]
+SourceOption = Annotated[str | None, typer.Option("--source", help="Only this outlet.")]
+ModelIdOption = Annotated[
+    str | None, typer.Option("--model-id", help="Analyses of this model id. Default: the newest model in the database.")
+]
+
+
+def _filters(since: str | None, until: str | None, source: str | None, model_id: str | None) -> Any:
+    import datetime as dt
+
+    from propscope.store.queries import Filters
+
+    def day(value: str | None, name: str) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD", param_hint=name) from None
+
+    return Filters(since=day(since, "--since"), until=day(until, "--until"), source=source, model_id=model_id)
+
+
+@app.command()
+def stats(
+    by: Annotated[GroupBy, typer.Option(help="Group articles by outlet, author or month, or count techniques.")] = (
+        GroupBy.outlet
+    ),
+    db: DatabaseOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    model_id: ModelIdOption = None,
+    passages: Annotated[int, typer.Option(min=0, help="How many of the most-flagged passages to list.")] = 10,
+    output_format: Annotated[StatsFormat, typer.Option("--format", help="table for people; csv or json.")] = (
+        StatsFormat.table
+    ),
+) -> None:
+    """Statistics of a corpus database: articles, propaganda share, techniques per 1,000 words.
+
+    propaganda share = flagged sentences / sentences; techniques per 1,000 words = spans per
+    1,000 words of text. Examples:
+
+      propscope stats --db corpus.db --by outlet
+
+      propscope stats --by month --source "Example Gazette" --since 2024-01-01 --format csv
+    """
+    from sqlalchemy.orm import Session
+
+    from propscope.store.database import open_database
+    from propscope.store.queries import facts, statistics, top_passages
+
+    engine = open_database(db or Settings().db)
+    filters = _filters(since, until, source, model_id)
+    with Session(engine) as session:
+        rows = statistics(facts(session, filters), by.value)
+        best = top_passages(session, filters, passages) if passages else []
+    if output_format is StatsFormat.json:
+        _print_json({"by": by.value, "groups": rows, "top_passages": best})
+    elif output_format is StatsFormat.csv:
+        _write_csv([_flat(row) for row in rows])
+    else:
+        _print_stats(by.value, rows, best)
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV-friendly row: the top techniques as one 'name (count); ...' cell."""
+    if "top_techniques" not in row:
+        return row
+    top = "; ".join(f"{t['technique']} ({t['spans']})" for t in row["top_techniques"])
+    return {**row, "top_techniques": top}
+
+
+def _write_csv(rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _print_stats(by: str, rows: list[dict[str, Any]], best: list[dict[str, Any]]) -> None:
+    if not rows:
+        console.print("No analyses match; run 'propscope batch' first or loosen the filters.")
+        return
+    table = Table(title=f"By {by}", title_justify="left")
+    for column in rows[0]:
+        table.add_column(column.replace("_", " "), justify="left" if column in (by, "top_techniques") else "right")
+    for row in rows:
+        cells = _flat(row)
+        table.add_row(*(f"{v:.1%}" if k == "propaganda_share" else str(v) for k, v in cells.items()))
+    console.print(table)
+    if best:
+        passages = Table(title="Most-flagged passages", title_justify="left")
+        for column in ("score", "technique", "passage", "article", "source"):
+            passages.add_column(column, justify="right" if column == "score" else "left")
+        for item in best:
+            passages.add_row(
+                f"{item['score']:.2f}", item["technique"], item["passage"][:120], item["article"][:60], item["source"]
+            )
+        console.print(passages)
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    ptc = "ptc"
+    csv = "csv"
+
+
+@app.command()
+def export(
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", help="jsonl: analyses; ptc: label rows; csv: one row per span.")
+    ] = ExportFormat.jsonl,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write. Default: standard output.")] = (
+        None
+    ),
+    db: DatabaseOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    model_id: ModelIdOption = None,
+) -> None:
+    """Export stored analyses: JSON Lines (as 'analyze --format jsonl'), PTC labels or CSV of spans.
+
+    Example: propscope export --db corpus.db --format csv -o spans.csv
+    """
+    import csv
+    import io
+
+    from sqlalchemy.orm import Session
+
+    from propscope.formats.files import atomic_write_text
+    from propscope.formats.ptc import format_tc_labels
+    from propscope.store.database import open_database
+    from propscope.store.queries import stored_analyses
+
+    engine = open_database(db or Settings().db)
+    buffer = io.StringIO()
+    with Session(engine) as session:
+        analyses = stored_analyses(session, _filters(since, until, source, model_id))
+        if output_format is ExportFormat.csv:
+            fields = ["article_id", "title", "source", "published", "technique", "start", "end", "score", "text"]
+            writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+            writer.writeheader()
+        for analysis in analyses:
+            if output_format is ExportFormat.jsonl:
+                buffer.write(json.dumps(analysis.to_dict(), ensure_ascii=False) + "\n")
+            elif output_format is ExportFormat.ptc:
+                buffer.write(format_tc_labels({analysis.article.id: analysis.spans}))
+            else:
+                a = analysis.article
+                for span in analysis.spans:
+                    writer.writerow(
+                        {
+                            "article_id": a.id,
+                            "title": a.title,
+                            "source": a.source,
+                            "published": a.published.isoformat() if a.published else "",
+                            "technique": span.technique,
+                            "start": span.start,
+                            "end": span.end,
+                            "score": span.score,
+                            "text": span.text_in(a),
+                        }
+                    )
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        atomic_write_text(output, buffer.getvalue())
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 makes it reachable from other machines.")] = (

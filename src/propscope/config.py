@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     #: longest article accepted, in characters (memory grows with article length)
     max_chars: int = Field(default=1_000_000, gt=0)
 
+    #: corpus database: a file path or an SQLAlchemy URL (postgresql+psycopg://user:pw@host/db)
+    db: str = "sqlite:///propscope.db"
+
     #: comma-separated addresses or networks that URL fetching may reach although they are not
     #: public (e.g. an intranet news archive); empty means public addresses only
     fetch_allow: str = ""

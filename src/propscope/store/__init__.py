@@ -1,0 +1,1 @@
+"""The corpus database: articles, analyses, spans and runs, with SQLAlchemy 2 and Alembic."""
