@@ -732,17 +732,66 @@ def export(
 
 
 @app.command()
+def dashboard(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    db: DatabaseOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    source: SourceOption = None,
+    model_id: ModelIdOption = None,
+    articles: Annotated[int, typer.Option(min=0, help="How many articles to list (highest score first).")] = 200,
+) -> None:
+    """Write a dashboard of the corpus: charts per outlet and over time, plus the articles.
+
+    One self-contained HTML file (plotly.js inlined). Each listed article links to its
+    highlighted view, written as <OUTPUT name>-articles/<id>.html next to it. Example:
+
+      propscope dashboard --db corpus.db -o dashboard.html
+    """
+    from sqlalchemy.orm import Session
+
+    from propscope.formats.files import atomic_write_text
+    from propscope.report.dashboard import render_dashboard
+    from propscope.report.html import render_report
+    from propscope.store.database import open_database
+    from propscope.store.queries import article_analysis, facts, top_passages
+
+    engine = open_database(db or Settings().db)
+    filters = _filters(since, until, source, model_id)
+    views = output.parent / f"{output.stem}-articles"
+    with Session(engine) as session:
+        found = facts(session, filters)
+        listed = sorted(found, key=lambda f: (-f.score, f.article_id))[:articles]
+        for fact in listed:
+            analysis = article_analysis(session, fact.article_id, filters.model_id)
+            if analysis is not None:
+                atomic_write_text(views / f"{fact.article_id}.html", render_report([analysis]))
+        page = render_dashboard(
+            found,
+            top_passages(session, filters),
+            lambda article_id: f"{views.name}/{article_id}.html",
+            article_limit=articles,
+        )
+    atomic_write_text(output, page)
+    error_console.print(
+        f"wrote {output} ({len(found)} articles) and {len(listed)} article views in {views}/", soft_wrap=True
+    )
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 makes it reachable from other machines.")] = (
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     model: ModelOption = None,
+    db: DatabaseOption = None,
 ) -> None:
     """Serve the web page and the REST API (FastAPI) with the model loaded once.
 
     Open http://127.0.0.1:8000/ to paste an article, upload a file or give a URL; the API is
-    under /api/v1 and described at /openapi.json. Limits (body size, text length, concurrency,
+    under /api/v1 and described at /openapi.json; /corpus shows the dashboard of the corpus
+    database (--db) with filters by outlet, technique and date. Limits (body size, text length, concurrency,
     time) are set with PROPSCOPE_API_* environment variables; see the README.
 
     Example: propscope serve --port 8000
@@ -752,8 +801,8 @@ def serve(
     from propscope.server.app import create_app
 
     settings = Settings()
-    if model is not None:
-        settings = settings.model_copy(update={"model": model})
+    updates = {"model": model, "db": db}
+    settings = settings.model_copy(update={k: v for k, v in updates.items() if v is not None})
     application = create_app(settings)
     error_console.print(f"propscope: serving on http://{host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

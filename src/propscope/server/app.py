@@ -28,6 +28,7 @@ from propscope.errors import InputError
 from propscope.fetch import FetchError, Page, fetch
 from propscope.formats.html import article_from_html
 from propscope.report.html import asset, jinja_environment, render_report, report_script_hash, script_hash
+from propscope.server.corpus import CorpusPages
 from propscope.server.limits import AnalysisPool, ApiError, BodyLimit, error_body, too_large
 from propscope.server.schemas import (
     AnalysisOut,
@@ -190,6 +191,18 @@ def create_app(
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> HTMLResponse:
         return HTMLResponse(page, headers={"Content-Security-Policy": page_policy})
+
+    corpus = CorpusPages(settings.db)
+
+    @app.get("/corpus", response_class=HTMLResponse, include_in_schema=False)
+    async def corpus_dashboard(source: str = "", technique: str = "", since: str = "", until: str = "") -> HTMLResponse:
+        filters = {"source": source, "technique": technique, "since": since, "until": until}
+        return HTMLResponse(await asyncio.to_thread(corpus.dashboard, filters))
+
+    @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def corpus_article(article_id: int) -> HTMLResponse:
+        page = await asyncio.to_thread(corpus.article, article_id)
+        return HTMLResponse(page, headers={"Content-Security-Policy": _report_policy()})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Any:

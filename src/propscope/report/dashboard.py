@@ -1,0 +1,114 @@
+"""The corpus dashboard: one HTML page of Plotly charts (plotly.js inlined) and an article list.
+
+It is rendered from the same facts as `propscope stats`, so the numbers on the page and in the
+terminal agree. Each listed article links to its highlighted view: a report file written next
+to the dashboard by the CLI, or a page of the web app under /corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from markupsafe import Markup
+
+from propscope import __version__, techniques
+from propscope.report.html import jinja_environment
+from propscope.store.queries import Fact, statistics
+
+MAX_OUTLETS = 12
+
+
+def _colour(name: str) -> str:
+    return techniques.get(name).colour if techniques.is_known(name) else "#888888"
+
+
+def technique_mix(facts: Sequence[Fact]) -> go.Figure:
+    """Spans per 1,000 words of each technique, per outlet (the outlets with most articles)."""
+    outlets = [row["outlet"] for row in statistics(list(facts), "outlet")][:MAX_OUTLETS]
+    words: Counter[str] = Counter()
+    spans: dict[str, Counter[str]] = defaultdict(Counter)
+    for fact in facts:
+        words[fact.source] += fact.words
+        spans[fact.source].update(fact.techniques)
+    figure = go.Figure()
+    for name in techniques.TECHNIQUE_NAMES:
+        values = [1000 * spans[o][name] / words[o] if words[o] else 0 for o in outlets]
+        if any(values):
+            figure.add_bar(name=techniques.get(name).title, x=outlets, y=values, marker_color=_colour(name))
+    figure.update_layout(barmode="stack", title="Technique mix per outlet", yaxis_title="spans per 1,000 words")
+    return figure
+
+
+def share_over_time(facts: Sequence[Fact]) -> go.Figure:
+    """Propaganda share (flagged sentences / sentences) per month, one line per outlet."""
+    outlets = [row["outlet"] for row in statistics(list(facts), "outlet")][:MAX_OUTLETS]
+    figure = go.Figure()
+    for outlet in outlets:
+        rows = statistics([f for f in facts if f.source == outlet and f.published], "month")
+        figure.add_scatter(
+            name=outlet, x=[r["month"] for r in rows], y=[r["propaganda_share"] for r in rows], mode="lines+markers"
+        )
+    figure.update_layout(title="Propaganda share over time", yaxis_title="flagged sentences", yaxis_tickformat=".0%")
+    return figure
+
+
+def top_techniques(facts: Sequence[Fact]) -> go.Figure:
+    rows = statistics(list(facts), "technique")[::-1]
+    figure = go.Figure(
+        go.Bar(
+            x=[r["spans"] for r in rows],
+            y=[techniques.get(r["technique"]).title for r in rows],
+            orientation="h",
+            marker_color=[_colour(r["technique"]) for r in rows],
+        )
+    )
+    figure.update_layout(title="Top techniques", xaxis_title="spans")
+    return figure
+
+
+def score_distribution(facts: Sequence[Fact]) -> go.Figure:
+    figure = go.Figure(go.Histogram(x=[f.score for f in facts], xbins={"start": 0, "end": 1, "size": 0.05}))
+    figure.update_layout(title="Article scores", xaxis_title="propaganda score", yaxis_title="articles")
+    return figure
+
+
+def render_dashboard(
+    facts: Sequence[Fact],
+    passages: Sequence[dict[str, Any]],
+    link: Callable[[int], str],
+    *,
+    title: str = "Corpus dashboard",
+    filters: dict[str, str] | None = None,
+    article_limit: int = 200,
+) -> str:
+    """The page; `link(article_id)` gives the href of an article's highlighted view."""
+    figures = [technique_mix(facts), share_over_time(facts), top_techniques(facts), score_distribution(facts)]
+    charts = [
+        Markup(
+            figure.update_layout(height=420, margin={"t": 50, "l": 60, "r": 20, "b": 60}).to_html(
+                full_html=False, include_plotlyjs=index == 0, config={"displaylogo": False}
+            )
+        )
+        for index, figure in enumerate(figures)
+    ]
+    listed = sorted(facts, key=lambda f: (-f.score, f.article_id))[:article_limit]
+    return (
+        jinja_environment()
+        .get_template("dashboard.html.j2")
+        .render(
+            title=title,
+            charts=charts if facts else [],
+            articles=[(fact, link(fact.article_id)) for fact in listed],
+            total=len(facts),
+            outlets=statistics(list(facts), "outlet"),
+            passages=passages,
+            filters=filters,
+            titles={t.name: t.title for t in techniques.TECHNIQUES},
+            version=__version__,
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    )
