@@ -7,7 +7,6 @@ and line number, because a corpus of thousands of lines is fixed by editing that
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from propscope.errors import InputError
 from propscope.fetch import FetchPolicy
 from propscope.formats.files import read_text_file
 from propscope.formats.html import article_from_html
+from propscope.formats.jsonl import json_lines
 from propscope.formats.ptc import read_ptc_folder
 from propscope.formats.text import read_articles
 
@@ -42,13 +42,7 @@ def read_corpus(source: str, policy: FetchPolicy | None = None) -> Iterator[Arti
 
 
 def read_jsonl_articles(path: Path) -> Iterator[Article]:
-    for number, line in enumerate(read_text_file(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"is not valid JSON ({error.msg})", path=path, line=number) from None
+    for number, record in json_lines(read_text_file(path), path):
         yield _article(record, path, number)
 
 

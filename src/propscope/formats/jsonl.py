@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from propscope.article import Analysis
 from propscope.errors import InputError
@@ -39,14 +40,19 @@ def read_analyses(path: Path) -> Iterator[Analysis]:
         for record in records:
             yield _analysis(record, path, None)
         return
+    for number, record in json_lines(text, path):
+        yield _analysis(record, path, number)
+
+
+def json_lines(text: str, path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each non-blank line of JSON Lines; a bad line is named by number."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as error:
             raise InputError(f"is not valid JSON ({error.msg})", path=path, line=number) from None
-        yield _analysis(record, path, number)
 
 
 def _analysis(record: object, path: Path, line: int | None) -> Analysis:
