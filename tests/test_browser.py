@@ -230,3 +230,22 @@ def test_web_page_uploads_html_and_explains_refusals(page: Any, server_url: str,
     frame.locator(".ps-mark").first.wait_for(timeout=30_000)
     assert frame.locator("h2").first.inner_text() == "Uploaded"
     assert page.problems == []
+
+
+def test_dashboard_draws_its_charts_offline(page: Any, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+    from tests.corpus_data import corpus_records, write_jsonl
+
+    url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    assert run_cli("batch", str(write_jsonl(tmp_path / "c.jsonl", corpus_records(6))), "--db", url).returncode == 0
+    out = tmp_path / "dashboard.html"
+    assert run_cli("dashboard", "--db", url, "-o", str(out)).returncode == 0
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_())
+    page.goto(out.as_uri())
+    assert page.locator(".js-plotly-plot").count() == 4
+    outlets = page.locator(".js-plotly-plot").first.locator(".xtick text").all_text_contents()
+    assert outlets == ["Calm Times", "Harbour Herald"]
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    page.locator("table a").first.click()
+    assert page.locator(".ps-mark").count() > 0
+    assert page.problems == []

@@ -39,7 +39,12 @@ def technique_mix(facts: Sequence[Fact]) -> go.Figure:
         values = [1000 * spans[o][name] / words[o] if words[o] else 0 for o in outlets]
         if any(values):
             figure.add_bar(name=techniques.get(name).title, x=outlets, y=values, marker_color=_colour(name))
-    figure.update_layout(barmode="stack", title="Technique mix per outlet", yaxis_title="spans per 1,000 words")
+    figure.update_layout(
+        barmode="stack",
+        title="Technique mix per outlet",
+        yaxis_title="spans per 1,000 words",
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
@@ -52,7 +57,12 @@ def share_over_time(facts: Sequence[Fact]) -> go.Figure:
         figure.add_scatter(
             name=outlet, x=[r["month"] for r in rows], y=[r["propaganda_share"] for r in rows], mode="lines+markers"
         )
-    figure.update_layout(title="Propaganda share over time", yaxis_title="flagged sentences", yaxis_tickformat=".0%")
+    figure.update_layout(
+        title="Propaganda share over time",
+        yaxis_title="flagged sentences",
+        yaxis_tickformat=".0%",
+        xaxis_type="category",  # months as written (2024-01), not as dates at day resolution
+    )
     return figure
 
 
@@ -90,7 +100,9 @@ def render_dashboard(
     charts = [
         Markup(
             figure.update_layout(height=420, margin={"t": 50, "l": 60, "r": 20, "b": 60}).to_html(
-                full_html=False, include_plotlyjs=index == 0, config={"displaylogo": False}
+                full_html=False,
+                include_plotlyjs=index == 0,
+                config={"displaylogo": False, "responsive": True},
             )
         )
         for index, figure in enumerate(figures)
