@@ -80,6 +80,11 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}"
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 class AnalyzeFormat(StrEnum):
     text = "text"
     json = "json"
@@ -492,6 +497,23 @@ def batch(
     threshold: ThresholdOption = None,
     model: ModelOption = None,
     max_chars: MaxCharsOption = None,
+    engine: Annotated[
+        Engine, typer.Option(help="local: this machine; ray: Ray Data on a Ray cluster (pip install 'propscope[ray]').")
+    ] = Engine.local,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray: 'auto' (the cluster this machine belongs to) or ray://host:10001. Default: start Ray here."
+        ),
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Ray: folder or URI (s3://...) for the Parquet output, written by shard.")
+    ] = None,
+    actors: Annotated[
+        int | None, typer.Option(min=1, help="Ray: analysing actors. Default: cluster CPUs / CPUs per actor.")
+    ] = None,
+    cpus_per_actor: Annotated[int, typer.Option(min=1, help="Ray: CPU cores (ONNX Runtime threads) per actor.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Ray: articles per map_batches call.")] = 16,
 ) -> None:
     """Analyse a corpus into a database: resumable, one analysis per article and model.
 
@@ -503,15 +525,26 @@ def batch(
       propscope batch articles/ --db corpus.db --workers 2
 
       propscope batch feed.jsonl --db postgresql+psycopg://me@localhost/news
+
+      propscope batch s3://bucket/news/2024-05/ --engine ray --address auto --out s3://bucket/propscope/2024-05
+
+    With --engine ray, Ray Data reads JSONL, Parquet or .txt/.html files (local or any pyarrow
+    file system), a pool of actors analyses them, and Parquet tables (articles with nested spans,
+    and spans) are written by shard to --out; a rerun skips finished shards. Give --db as well
+    to load the results into the database afterwards.
     """
+    settings = Settings()
+    if engine is Engine.ray:
+        _batch_on_ray(sources, db, out, address, actors, cpus_per_actor, batch_size, threshold, model, max_chars)
+        return
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from propscope.formats.corpus import read_corpus
     from propscope.store.batch import BatchOptions, run_batch
     from propscope.store.database import open_database
 
-    settings = Settings()
-    engine = open_database(db or settings.db)
+    database = open_database(db or settings.db)
     policy = settings.fetch_policy()
     articles = [article for source in sources for article in read_corpus(source, policy)]
     options = BatchOptions(
@@ -535,12 +568,66 @@ def batch(
             speed = bar.tasks[0].speed
             bar.update(task, rate=f"{speed:.1f} articles/s" if speed else "")
 
-        summary = run_batch(engine, articles, options, advance)
+        summary = run_batch(database, articles, options, advance)
     error_console.print(
         f"run {summary.run_id} ({summary.model_id}): {summary.analysed} analysed, {summary.skipped} already stored, "
         f"{summary.spans} spans, {summary.seconds:.1f} s",
         soft_wrap=True,
     )
+
+
+def _batch_on_ray(
+    sources: list[str],
+    db: str | None,
+    out: str | None,
+    address: str | None,
+    actors: int | None,
+    cpus_per_actor: int,
+    batch_size: int,
+    threshold: float | None,
+    model: Path | None,
+    max_chars: int | None,
+) -> None:
+    try:
+        from propscope.scale.ray_engine import RayOptions, read_analyses, run_ray
+    except ModuleNotFoundError as error:
+        raise InputError(
+            f"the Ray engine needs {error.name!r}: pip install 'propscope[ray]'", path="--engine ray"
+        ) from None
+    if out is None:
+        raise typer.BadParameter("the Ray engine writes Parquet: give --out DIR (or a URI)", param_hint="--out")
+    settings = Settings()
+    chosen_model = model or settings.model
+    options = RayOptions(
+        out=out,
+        address=address,
+        actors=actors,
+        cpus_per_actor=cpus_per_actor,
+        batch_size=batch_size,
+        model=str(chosen_model) if chosen_model else None,
+        threshold=threshold,
+        max_chars=max_chars or settings.max_chars,
+    )
+    summary = run_ray(sources, options)
+    error_console.print(
+        f"ray: {summary['shards_done']} shard(s) analysed, {summary['shards_skipped']} already done, "
+        f"{summary['articles']} articles, {summary['spans']} spans, {summary['seconds']:.1f} s, "
+        f"{len(summary['failures'])} failure(s); output in {out}",
+        soft_wrap=True,
+    )
+    if summary["failures"]:
+        raise InputError(f"{summary['failures'][0]['error']}; rerun to retry the unfinished shards", path=out)
+    if db is not None:
+        from propscope.store.batch import load_analyses
+        from propscope.store.database import open_database
+
+        loaded = load_analyses(
+            open_database(db), read_analyses(out), summary["model_id"], summary["settings"] | {"engine": "ray"}
+        )
+        error_console.print(
+            f"run {loaded.run_id}: loaded {loaded.analysed} analyses into the database, {loaded.skipped} already there",
+            soft_wrap=True,
+        )
 
 
 class GroupBy(StrEnum):

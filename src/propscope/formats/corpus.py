@@ -43,10 +43,11 @@ def read_corpus(source: str, policy: FetchPolicy | None = None) -> Iterator[Arti
 
 def read_jsonl_articles(path: Path) -> Iterator[Article]:
     for number, record in json_lines(read_text_file(path), path):
-        yield _article(record, path, number)
+        yield article_from_record(record, path, number)
 
 
-def _article(record: Any, path: Path, line: int) -> Article:
+def article_from_record(record: Any, path: str | Path, line: int | None = None) -> Article:
+    """An article from one JSONL/Parquet record; errors name the file and line."""
     if not isinstance(record, dict):
         raise InputError("expected a JSON object with id and text (or html)", path=path, line=line)
     if "id" not in record:

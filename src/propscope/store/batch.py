@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -64,6 +65,47 @@ def _analyse(articles: Sequence[Article], threshold: float | None, max_chars: in
     return list(detector.analyze_many(articles, threshold=threshold, max_chars=max_chars))
 
 
+def unstored(engine: Engine, articles: Sequence[Article], model_id: str, seen: set[str]) -> list[Article]:
+    """The articles whose text neither the database (for this model) nor `seen` has yet; adds them
+    to `seen`, so a text repeated in the input is analysed once."""
+    hashes = [content_hash(a.text) for a in articles]
+    with Session(engine) as session:
+        stored = analysed_hashes(session, hashes, model_id)
+    todo = []
+    for article, digest in zip(articles, hashes, strict=True):
+        if digest not in stored and digest not in seen:
+            seen.add(digest)
+            todo.append(article)
+    return todo
+
+
+def load_analyses(
+    engine: Engine, analyses: Sequence[Analysis], model_id: str, settings: dict[str, Any]
+) -> BatchSummary:
+    """Store analyses made elsewhere (a Ray run) as one run, skipping texts already stored."""
+    started = time.monotonic()
+    run_id = start_run(engine, model_id, settings)
+    seen: set[str] = set()
+    by_text = {content_hash(a.article.text): a for a in analyses}
+    for first in range(0, len(analyses), CHUNK):
+        chunk = analyses[first : first + CHUNK]
+        todo = unstored(engine, [a.article for a in chunk], model_id, seen)
+        store_chunk(engine, run_id, [by_text[content_hash(a.text)] for a in todo], len(chunk) - len(todo))
+    run = finish_run(engine, run_id)
+    seconds = time.monotonic() - started
+    return BatchSummary(
+        run_id,
+        model_id,
+        run.articles_seen,
+        run.articles_analysed,
+        run.articles_skipped,
+        run.spans,
+        seconds,
+        0.0,
+        seconds,
+    )
+
+
 def run_batch(engine: Engine, articles: Sequence[Article], options: BatchOptions, progress: Progress) -> BatchSummary:
     """Analyse and store `articles`; `progress(n)` is called as n more articles are done."""
     started = time.monotonic()
@@ -76,14 +118,7 @@ def run_batch(engine: Engine, articles: Sequence[Article], options: BatchOptions
     def pending_chunks() -> Iterator[tuple[list[Article], int]]:
         iterator = iter(articles)
         while chunk := list(islice(iterator, CHUNK)):
-            hashes = [content_hash(a.text) for a in chunk]
-            with Session(engine) as session:
-                stored = analysed_hashes(session, hashes, detector.model_id)
-            todo = []
-            for article, digest in zip(chunk, hashes, strict=True):
-                if digest not in stored and digest not in done:
-                    done.add(digest)
-                    todo.append(article)
+            todo = unstored(engine, chunk, detector.model_id, done)
             yield todo, len(chunk) - len(todo)
 
     def store(analyses: list[Analysis], skipped: int) -> None:

@@ -1,0 +1,1 @@
+"""Scale-out engines for batch analysis (Ray); imported only when asked for."""

@@ -1,0 +1,87 @@
+"""Between `Analysis` values and the rows of the Parquet tables a Ray run writes.
+
+The articles table holds one row per article with its spans as a nested list, so one file
+carries everything a later load needs; the spans table is the same spans flattened, for
+querying with any Parquet tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from propscope.article import Analysis, Article, SentenceFlag, Span
+from propscope.scale.shards import ARTICLES
+from propscope.store.schema import content_hash
+
+SPANS = pa.schema(
+    [
+        ("shard", pa.string()),
+        ("id", pa.string()),
+        ("content_hash", pa.string()),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("technique", pa.string()),
+        ("score", pa.float64()),
+        ("text", pa.string()),
+    ]
+)
+
+
+def analyses_table(analyses: Sequence[Analysis], shards: Sequence[str]) -> pa.Table:
+    rows = []
+    for analysis, shard in zip(analyses, shards, strict=True):
+        article = analysis.article
+        rows.append(
+            {
+                "shard": shard,
+                "id": article.id,
+                "title": article.title,
+                "source": article.source,
+                "author": article.author,
+                "published": article.published.isoformat() if article.published else None,
+                "url": article.url,
+                "text": article.text,
+                "content_hash": content_hash(article.text),
+                "model_id": analysis.model_id,
+                "score": analysis.score,
+                "covered_share": analysis.covered_share,
+                "sentences": json.dumps([s.to_dict() for s in analysis.sentences]),
+                "spans": [s.to_dict() | {"text": s.text_in(article)} for s in analysis.spans],
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=ARTICLES)
+
+
+def spans_table(articles: pa.Table) -> pa.Table:
+    """The spans of an articles table, one row each."""
+    rows = [
+        {"shard": row["shard"], "id": row["id"], "content_hash": row["content_hash"], **span}
+        for row in articles.select(["shard", "id", "content_hash", "spans"]).to_pylist()
+        for span in row["spans"]
+    ]
+    return pa.Table.from_pylist(rows, schema=SPANS)
+
+
+def analysis_from_row(row: dict[str, Any]) -> Analysis:
+    article = Article(
+        id=row["id"],
+        text=row["text"],
+        title=row["title"],
+        source=row["source"],
+        author=row["author"],
+        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+        url=row["url"],
+    )
+    return Analysis(
+        article=article,
+        spans=tuple(Span(s["start"], s["end"], s["technique"], s["score"]) for s in row["spans"]),
+        sentences=tuple(SentenceFlag.from_dict(s) for s in json.loads(row["sentences"])),
+        score=row["score"],
+        covered_share=row["covered_share"],
+        model_id=row["model_id"],
+    )
