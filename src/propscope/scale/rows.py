@@ -7,14 +7,13 @@ querying with any Parquet tool.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from propscope.article import Analysis, Article, SentenceFlag, Span
+from propscope.article import Analysis
 from propscope.scale.shards import ARTICLES
 from propscope.store.schema import content_hash
 
@@ -35,23 +34,17 @@ SPANS = pa.schema(
 def analyses_table(analyses: Sequence[Analysis], shards: Sequence[str]) -> pa.Table:
     rows = []
     for analysis, shard in zip(analyses, shards, strict=True):
-        article = analysis.article
+        stored = analysis.to_dict()
         rows.append(
             {
                 "shard": shard,
-                "id": article.id,
-                "title": article.title,
-                "source": article.source,
-                "author": article.author,
-                "published": article.published.isoformat() if article.published else None,
-                "url": article.url,
-                "text": article.text,
-                "content_hash": content_hash(article.text),
+                **stored["article"],
+                "content_hash": content_hash(analysis.article.text),
                 "model_id": analysis.model_id,
                 "score": analysis.score,
                 "covered_share": analysis.covered_share,
-                "sentences": json.dumps([s.to_dict() for s in analysis.sentences]),
-                "spans": [s.to_dict() | {"text": s.text_in(article)} for s in analysis.spans],
+                "sentences": json.dumps(stored["sentences"]),
+                "spans": stored["spans"],
             }
         )
     return pa.Table.from_pylist(rows, schema=ARTICLES)
@@ -68,20 +61,13 @@ def spans_table(articles: pa.Table) -> pa.Table:
 
 
 def analysis_from_row(row: dict[str, Any]) -> Analysis:
-    article = Article(
-        id=row["id"],
-        text=row["text"],
-        title=row["title"],
-        source=row["source"],
-        author=row["author"],
-        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
-        url=row["url"],
-    )
-    return Analysis(
-        article=article,
-        spans=tuple(Span(s["start"], s["end"], s["technique"], s["score"]) for s in row["spans"]),
-        sentences=tuple(SentenceFlag.from_dict(s) for s in json.loads(row["sentences"])),
-        score=row["score"],
-        covered_share=row["covered_share"],
-        model_id=row["model_id"],
+    return Analysis.from_dict(
+        {
+            "article": row,
+            "spans": row["spans"],
+            "sentences": json.loads(row["sentences"]),
+            "score": row["score"],
+            "covered_share": row["covered_share"],
+            "model_id": row["model_id"],
+        }
     )
