@@ -71,3 +71,13 @@ def test_cli_explains_a_refused_url() -> None:
         "(cloud metadata services live there); propscope does not fetch loopback, private, link-local or metadata "
         "addresses unless PROPSCOPE_FETCH_ALLOW lists them"
     )
+
+
+def test_fetched_pages_become_articles_with_the_given_metadata() -> None:
+    from propscope.fetch import Page
+    from propscope.formats.text import article_from_page
+
+    plain = article_from_page(Page("https://x.example/a.txt", "text/plain", "Plain words."), "a", source="Wire")
+    assert (plain.id, plain.text, plain.url, plain.source) == ("a", "Plain words.", "https://x.example/a.txt", "Wire")
+    html = article_from_page(Page("https://x.example/h", "text/html", PAGE), "h", title="Mine")
+    assert (html.title, html.author, html.url) == ("Mine", "Jane Roe", "https://x.example/h")

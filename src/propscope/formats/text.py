@@ -8,7 +8,7 @@ from pathlib import Path
 
 from propscope.article import Article
 from propscope.errors import InputError
-from propscope.fetch import FetchPolicy, fetch
+from propscope.fetch import FetchPolicy, Page, fetch
 from propscope.formats.files import decode_text, read_text_file
 from propscope.formats.html import HTML_SUFFIXES, article_from_html
 
@@ -27,10 +27,14 @@ def article_from_file(path: Path) -> Article:
 
 def article_from_url(url: str, policy: FetchPolicy) -> Article:
     """The article at `url`; plain-text pages are taken as they are, HTML is extracted."""
-    page = fetch(url, policy)
+    return article_from_page(fetch(url, policy), url)
+
+
+def article_from_page(page: Page, article_id: str, *, title: str | None = None, source: str | None = None) -> Article:
+    """The article in a fetched page; given `title` and `source` win over what the page says."""
     if page.content_type == "text/plain":
-        return Article(id=url, text=page.text, url=page.url)
-    return article_from_html(page.text, url, url=page.url)
+        return Article(id=article_id, text=page.text, url=page.url, title=title, source=source)
+    return article_from_html(page.text, article_id, url=page.url, title=title, source=source)
 
 
 def articles_from_folder(folder: Path) -> Iterator[Article]:

@@ -27,6 +27,7 @@ from propscope.detect.model import Detector
 from propscope.errors import InputError
 from propscope.fetch import FetchError, Page, fetch
 from propscope.formats.html import article_from_html
+from propscope.formats.text import article_from_page
 from propscope.report.html import asset, jinja_environment, render_report, report_script_hash, script_hash
 from propscope.server.corpus import CorpusPages
 from propscope.server.limits import AnalysisPool, ApiError, BodyLimit, error_body, too_large
@@ -106,13 +107,7 @@ def create_app(
             article = article_from_html(item.html, item.id or f"html-{number}", title=item.title, source=item.source)
         else:
             assert item.url is not None  # the request model guarantees exactly one input
-            page = fetch_page(item.url)
-            if page.content_type == "text/plain":
-                article = Article(id=item.id or item.url, text=page.text, url=page.url, title=item.title)
-            else:
-                article = article_from_html(
-                    page.text, item.id or item.url, url=page.url, title=item.title, source=item.source
-                )
+            article = article_from_page(fetch_page(item.url), item.id or item.url, title=item.title, source=item.source)
         if len(article.text) > settings.api_max_chars:
             raise too_large(
                 f"article text has {len(article.text):,} characters, over the limit of {settings.api_max_chars:,}; "
