@@ -86,11 +86,10 @@ def load_analyses(
     started = time.monotonic()
     run_id = start_run(engine, model_id, settings)
     seen: set[str] = set()
-    by_text = {content_hash(a.article.text): a for a in analyses}
     for first in range(0, len(analyses), CHUNK):
         chunk = analyses[first : first + CHUNK]
-        todo = unstored(engine, [a.article for a in chunk], model_id, seen)
-        store_chunk(engine, run_id, [by_text[content_hash(a.text)] for a in todo], len(chunk) - len(todo))
+        todo = {id(article) for article in unstored(engine, [a.article for a in chunk], model_id, seen)}
+        store_chunk(engine, run_id, [a for a in chunk if id(a.article) in todo], len(chunk) - len(todo))
     run = finish_run(engine, run_id)
     seconds = time.monotonic() - started
     return BatchSummary(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -73,6 +73,7 @@ def _filtered(query: Any, session: Session, filters: Filters) -> Any:
 
 
 def facts(session: Session, filters: Filters) -> list[Fact]:
+    filters = replace(filters, model_id=filters.model_id or newest_model_id(session))  # looked up once
     base = select(
         AnalysisRow.id,
         ArticleRow.id,
@@ -179,8 +180,15 @@ def technique_statistics(all_facts: list[Fact]) -> list[dict[str, Any]]:
 def top_passages(session: Session, filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
     """The highest-scored spans, with where they come from."""
     query = (
-        select(SpanRow.text, SpanRow.technique, SpanRow.score, ArticleRow.title, ArticleRow.external_id)
-        .add_columns(ArticleRow.source, ArticleRow.id)
+        select(
+            SpanRow.text,
+            SpanRow.technique,
+            SpanRow.score,
+            ArticleRow.title,
+            ArticleRow.external_id,
+            ArticleRow.source,
+            ArticleRow.id,
+        )
         .join(AnalysisRow, SpanRow.analysis_id == AnalysisRow.id)
         .join(ArticleRow, AnalysisRow.article_id == ArticleRow.id)
     )
