@@ -170,72 +170,96 @@ def test_report_endpoint_and_page_carry_a_strict_policy(client: TestClient) -> N
     assert 'src="http' not in page.text and 'href="http' not in page.text  # nothing from elsewhere
 
 
-class SlowDetector:
-    """Stands in for the model: each analysis takes `seconds`, and the peak concurrency is recorded."""
+class GatedDetector:
+    """Stands in for the model: an analysis starts, then waits until the test opens the gate,
+    so the tests wait on events and never on the clock. Peak concurrency is recorded."""
 
-    model_id = "slow"
+    model_id = "gated"
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.started = threading.Semaphore(0)
+        self.finished = threading.Semaphore(0)
         self.running = 0
         self.peak = 0
         self.lock = threading.Lock()
+
+    def with_options(self, **_: object) -> GatedDetector:
+        return self
 
     def analyze(self, article: Article, **_: object) -> Analysis:
         with self.lock:
             self.running += 1
             self.peak = max(self.peak, self.running)
-        time.sleep(self.seconds)
-        with self.lock:
-            self.running -= 1
-        return Analysis(article, (), model_id=self.model_id)
+        self.started.release()
+        try:
+            assert self.gate.wait(timeout=60), "the test never opened the gate"
+            return Analysis(article, (), model_id=self.model_id)
+        finally:
+            with self.lock:
+                self.running -= 1
+            self.finished.release()
 
 
-async def _concurrent(app: Any, requests: int) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        calls = [http.post("/api/v1/analyze", json={"text": f"text {n}"}) for n in range(requests)]
-        return list(await asyncio.gather(*calls))
+async def _wait_for(semaphore: threading.Semaphore, count: int = 1) -> None:
+    for _ in range(count):
+        assert await asyncio.to_thread(semaphore.acquire, True, 60), "the analysis never started"
 
 
 def test_excess_requests_get_503_and_concurrency_stays_bounded() -> None:
-    slow = SlowDetector(0.4)
-    app = create_app(Settings(api_max_concurrent=1, api_max_waiting=1), detector=slow)  # type: ignore[arg-type]
-    responses = asyncio.run(_concurrent(app, 5))
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200, 200, 503, 503, 503]
+    gated = GatedDetector()
+    app = create_app(Settings(api_max_concurrent=1, api_max_waiting=1), detector=gated)  # type: ignore[arg-type]
+
+    async def scenario() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+            first = asyncio.create_task(http.post("/api/v1/analyze", json={"text": "one"}))
+            await _wait_for(gated.started)  # one running, holding the only slot
+            others = [asyncio.create_task(http.post("/api/v1/analyze", json={"text": f"x{n}"})) for n in range(4)]
+            while sum(task.done() for task in others) < 3:  # one may wait; the other three are refused at once
+                await asyncio.sleep(0.01)
+            gated.gate.set()
+            return [await first, *[await task for task in others]]
+
+    responses = asyncio.run(scenario())
+    assert sorted(r.status_code for r in responses) == [200, 200, 503, 503, 503]
     busy = next(r for r in responses if r.status_code == 503)
     assert busy.headers["retry-after"] == "2"
     assert error(busy, 503, "busy") == "the server is busy with other analyses; retry in a few seconds"
-    assert slow.peak == 1
-    assert [r.status_code for r in asyncio.run(_concurrent(app, 2))] == [200, 200]  # still serving
+    assert gated.peak == 1
 
 
-def test_slow_analyses_get_504_and_free_their_slot_when_done() -> None:
-    slow = SlowDetector(0.6)
-    app = create_app(Settings(api_max_concurrent=1, api_max_waiting=0, api_request_timeout=0.2), detector=slow)  # type: ignore[arg-type]
-    (timed_out,) = asyncio.run(_concurrent(app, 1))
-    assert error(timed_out, 504, "timeout").startswith("the analysis took longer than the limit of 0.2 s")
-    time.sleep(0.6)
-    slow.seconds = 0.0
-    assert [r.status_code for r in asyncio.run(_concurrent(app, 1))] == [200]
+def test_slow_analyses_get_504_and_free_their_slot_only_when_done() -> None:
+    gated = GatedDetector()
+    settings = Settings(api_max_concurrent=1, api_max_waiting=0, api_request_timeout=0.2)
+    app = create_app(settings, detector=gated)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+            timed_out = await http.post("/api/v1/analyze", json={"text": "x"})
+            assert error(timed_out, 504, "timeout").startswith("the analysis took longer than the limit of 0.2 s")
+            # the work still runs and still holds its slot: nothing more is admitted
+            assert (await http.post("/api/v1/analyze", json={"text": "y"})).status_code == 503
+            gated.gate.set()
+            await _wait_for(gated.finished)
+            assert (await http.post("/api/v1/analyze", json={"text": "z"})).status_code == 200
+
+    asyncio.run(scenario())
 
 
 def test_the_event_loop_answers_while_analyses_run() -> None:
-    slow = SlowDetector(0.8)
-    app = create_app(Settings(api_max_concurrent=1), detector=slow)  # type: ignore[arg-type]
+    gated = GatedDetector()
+    app = create_app(Settings(api_max_concurrent=1), detector=gated)  # type: ignore[arg-type]
 
-    async def scenario() -> float:
+    async def scenario() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
             analysis = asyncio.create_task(http.post("/api/v1/analyze", json={"text": "x"}))
-            await asyncio.sleep(0.1)
-            started = time.monotonic()
-            assert (await http.get("/healthz")).status_code == 200
-            elapsed = time.monotonic() - started
+            await _wait_for(gated.started)
+            assert (await http.get("/healthz")).status_code == 200  # answered while the analysis is blocked
+            assert not analysis.done()
+            gated.gate.set()
             assert (await analysis).status_code == 200
-            return elapsed
 
-    assert asyncio.run(scenario()) < 0.3
+    asyncio.run(scenario())
 
 
 def test_serve_command_starts_the_server() -> None:

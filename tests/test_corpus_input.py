@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from propscope.errors import InputError
-from propscope.formats.corpus import read_corpus
+from propscope.formats.inputs import read_articles as read_corpus
 from tests.conftest import TINY_TEXT, run_cli
 
 
@@ -39,7 +39,12 @@ def test_jsonl_records_keep_their_metadata(tmp_path: Path) -> None:
         ("{not json", "feed.jsonl:2: is not valid JSON (Expecting property name enclosed in double quotes)"),
         ('["a list"]', "feed.jsonl:2: expected a JSON object with id and text (or html)"),
         ('{"text": "no id"}', "feed.jsonl:2: the record has no 'id'; give every article an id"),
-        ('{"id": "x", "text": 5}', "feed.jsonl:2: the record has neither 'text' nor 'html' as a string"),
+        ('{"id": "x", "title": "t"}', "feed.jsonl:2: the record has neither 'text' nor 'html' as a string"),
+        ('{"id": "x", "text": 5}', "feed.jsonl:2: field 'text': expected a string, got a number"),
+        ('{"id": "x", "text": "t", "title": {"a": 1}}', "feed.jsonl:2: field 'title': expected a string, got an object"),
+        ('{"id": "x", "text": "t", "source": 7}', "feed.jsonl:2: field 'source': expected a string, got a number"),
+        ('{"id": "x", "text": "t", "author": ["a"]}', "feed.jsonl:2: field 'author': expected a string, got a list"),
+        ("[" * 100_000, "feed.jsonl:2: is nested too deeply to be a record; give flat JSON objects"),
         ('{"id": "x", "text": "t", "published": "soon"}', "feed.jsonl:2: invalid article record: "),
     ],
 )

@@ -44,19 +44,19 @@ def test_analysis_values_are_well_formed(detector: Detector) -> None:
 
 def test_analyze_many_streams_in_order_and_matches_analyze(detector: Detector) -> None:
     texts = [EDITORIAL.read_text(encoding="utf-8"), "", "The council meets on Tuesday.", "Shameful, cowardly traitors!"]
-    many = list(detector.analyze_many(iter(texts), articles_per_batch=3))
+    many = list(detector.analyze_many(iter(texts), batch_size=3))
     assert [a.article.text for a in many] == texts
     assert [a.spans for a in many] == [detector.analyze(t).spans for t in texts]
 
 
 def test_threshold_and_technique_filters(detector: Detector) -> None:
     text = EDITORIAL.read_text(encoding="utf-8")
-    everything = detector.analyze(text, threshold=0.05)
-    strict = detector.analyze(text, threshold=0.95)
+    everything = detector.with_options(threshold=0.05).analyze(text)
+    strict = detector.with_options(threshold=0.95).analyze(text)
     # a lower threshold covers more text (span counts can drop as neighbours merge)
     assert strict.covered_share <= detector.analyze(text).covered_share <= everything.covered_share
     assert strict.spans == () and everything.covered_share > 0.3
-    only = detector.analyze(text, threshold=0.05, techniques=["Loaded_Language"])
+    only = detector.with_options(threshold=0.05, techniques=["Loaded_Language"]).analyze(text)
     assert only.spans and {s.technique for s in only.spans} == {"Loaded_Language"}
 
 
@@ -67,7 +67,7 @@ def test_too_long_article_is_refused_with_the_limit(detector: Detector) -> None:
 
 def test_long_article_within_a_raised_limit_is_windowed(detector: Detector) -> None:
     text = (EDITORIAL.read_text(encoding="utf-8") + "\n") * 40  # about 40 windows
-    analysis = detector.analyze(text, max_chars=len(text))
+    analysis = detector.with_options(max_chars=len(text)).analyze(text)
     one = detector.analyze(EDITORIAL.read_text(encoding="utf-8"))
     assert len(analysis.spans) >= 30 * max(1, len(one.spans)) // 2
 

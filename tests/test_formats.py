@@ -8,7 +8,7 @@ import pytest
 
 from propscope.article import Analysis, Article, SentenceFlag, Span
 from propscope.errors import InputError
-from propscope.formats import jsonl, ptc, text
+from propscope.formats import inputs, jsonl, ptc
 from propscope.formats.files import read_text_file
 from tests.conftest import TINY_TEXT
 
@@ -122,14 +122,14 @@ def test_empty_and_missing_folders(tmp_path: Path) -> None:
         ptc.read_ptc_folder(tmp_path)
     with pytest.raises(InputError, match="no such file or folder"):
         ptc.read_ptc_folder(tmp_path / "nope")
-    with pytest.raises(InputError, match=r"holds no \.txt or \.html files; put one article per file there"):
-        list(text.read_articles(str(tmp_path)))
+    with pytest.raises(InputError, match=r"holds no article files; put articles there as \.txt, \.html, \.htm"):
+        list(inputs.read_articles(str(tmp_path)))
 
 
 def test_plain_text_folder_is_read_in_name_order(tmp_path: Path) -> None:
     (tmp_path / "b.txt").write_text("second")
     (tmp_path / "a.txt").write_text("first")
-    assert [(a.id, a.text) for a in text.read_articles(str(tmp_path))] == [("a", "first"), ("b", "second")]
+    assert [(a.id, a.text) for a in inputs.read_articles(str(tmp_path))] == [("a", "first"), ("b", "second")]
 
 
 def test_both_release_layouts_read_the_same_dev_gold(ptc_dir: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from propscope.errors import InputError
 from propscope.formats.html import article_from_html
-from propscope.formats.text import read_articles
+from propscope.formats.inputs import read_articles
 from tests.conftest import run_cli
 
 PAGE = """<!DOCTYPE html><html><head><title>Gazette | The Harbour Bill</title>

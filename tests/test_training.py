@@ -58,3 +58,37 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
         run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout
     )
     assert analysis[0]["model_id"] == "shipped"
+
+
+def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from propscope.train import loop
+
+    config = loop.TrainConfig(
+        base="minilm",
+        train_dir=str(ptc_dir / "train"),
+        dev_dir=str(ptc_dir / "dev"),
+        epochs=2,
+        batch_size=4,
+        seed=5,
+        limit_articles=2,
+    )
+    loop.train(config, tmp_path / "whole")
+
+    saved = loop.save_state
+
+    def save_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        saved(*args, **kwargs)
+        raise KeyboardInterrupt  # as if killed right after epoch 1 was saved
+
+    monkeypatch.setattr(loop, "save_state", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(config, tmp_path / "cut")
+    monkeypatch.setattr(loop, "save_state", saved)
+    summary = loop.train(config, tmp_path / "cut", resume=True)
+    assert [row["epoch"] for row in summary["history"]] == [1, 2]
+    whole, cut = np.load(tmp_path / "whole" / "span_head.npz"), np.load(tmp_path / "cut" / "span_head.npz")
+    assert all(np.array_equal(whole[k], cut[k]) for k in ("w1", "b1", "w2", "b2"))
+
+    other = loop.TrainConfig(**{**config.__dict__, "learning_rate": 1e-5})
+    with pytest.raises(ValueError, match="other settings \\(learning_rate\\)"):
+        loop.train(other, tmp_path / "cut", resume=True)

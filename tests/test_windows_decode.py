@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from propscope.detect.decode import clean_span, line_breaks, token_runs, tokens_of
+from propscope.detect.function_words import only_function_words, trim_dangling_end
 from propscope.detect.windows import Window, load_tokenizer, plan_windows, stitch, tokenize
 
 
@@ -65,3 +66,19 @@ def test_line_breaks_and_token_lookup() -> None:
     assert line_breaks(text, offsets).tolist() == [False, False, True]
     assert tokens_of(offsets, 3, 8) == (1, 3)
     assert tokens_of(offsets, 4, 5) == (1, 2)
+
+
+def test_function_word_passages_are_recognised_and_dangling_ends_trimmed() -> None:
+    assert only_function_words("If") and only_function_words("the") and only_function_words("we are")
+    assert not only_function_words("the United") and not only_function_words("traitors")
+    text = 'They are the "traitors" of the nation and'
+    assert text[: trim_dangling_end(text, 0, len(text))] == 'They are the "traitors" of the nation'
+    assert text[: trim_dangling_end(text, 0, 26)] == 'They are the "traitors"'  # ...' of' dropped, quote kept
+    lock = "lock them up"
+    assert trim_dangling_end(lock, 0, len(lock)) == len(lock)  # particles and pronouns end phrases
+
+
+def test_clean_span_never_cuts_a_word_at_an_apostrophe() -> None:
+    text = "They’ll never learn, won't they"
+    assert text[slice(*clean_span(text, 5, 12))] == "They’ll never"  # 'll' widened to They’ll
+    assert text[slice(*clean_span(text, 21, 24))] == "won't"

@@ -2,17 +2,32 @@
 
 They are small immutable dataclasses. Offsets are code-point offsets into `Article.text`
 exactly as it was read, so a span can be written in the PTC format and scored against gold
-without conversion; construction validates them, so an invalid value never travels further.
+without conversion; construction validates them, so an invalid value never travels further
+and a mistake is reported where it is made, as a TypeError or ValueError that says what to do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from propscope import techniques
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """`text` with each lone surrogate (which no UTF-8 file, JSON writer or tokenizer accepts)
+    replaced by U+FFFD: one code point for one, so every offset into the text stays valid."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -28,8 +43,24 @@ class Article:
     url: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("an article needs a non-empty id")
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError(f"an article needs a non-empty string id, got {self.id!r}")
+        if not isinstance(self.text, str):
+            raise TypeError(f"an article's text must be a str, got {type(self.text).__name__}")
+        for name in ("title", "source", "author", "url"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"an article's {name} must be a str or None, got {type(value).__name__}")
+        for name in ("id", "text", "title", "source", "author", "url"):
+            value = getattr(self, name)
+            if value is not None and _SURROGATE.search(value):
+                object.__setattr__(self, name, replace_surrogates(value))
+        if self.published is not None and not isinstance(self.published, dt.date):
+            raise TypeError(f"an article's published date must be a datetime.date, got {type(self.published).__name__}")
+
+    def __repr__(self) -> str:
+        title = f", title={self.title!r}" if self.title else ""
+        return f"Article(id={self.id!r}{title}, {len(self.text):,} characters)"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,14 +98,17 @@ class Span:
     score: float = 1.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.start, int) or not isinstance(self.end, int):
+            raise TypeError(f"span offsets must be ints, got {self.start!r} and {self.end!r}")
         if not 0 <= self.start < self.end:
             raise ValueError(f"span offsets must satisfy 0 <= start < end, got {self.start}-{self.end}")
-        if not techniques.is_known(self.technique):
-            techniques.get(self.technique)  # raises with the list of valid names
+        if not techniques.known_in_any_scheme(self.technique):
+            raise ValueError(techniques.SEMEVAL2020.unknown_message(self.technique))
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"span score must be in [0, 1], got {self.score}")
 
     def text_in(self, article: Article) -> str:
+        """The passage itself (offsets are into `article.text`)."""
         return article.text[self.start : self.end]
 
     def overlaps(self, start: int, end: int) -> bool:
@@ -126,11 +160,55 @@ class SentenceFlag:
 
 
 @dataclass(frozen=True)
+class Genre:
+    """An article's genre (SemEval-2023 subtask 1) and the probability of each genre."""
+
+    label: str
+    probabilities: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.label not in techniques.GENRES:
+            raise ValueError(f"unknown genre {self.label!r}; expected one of: {', '.join(techniques.GENRES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "probabilities": dict(self.probabilities)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Genre:
+        return cls(str(data["label"]), {str(k): float(v) for k, v in data.get("probabilities", {}).items()})
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The frames an article uses (SemEval-2023 subtask 2) and a score for every frame."""
+
+    labels: tuple[str, ...]
+    scores: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for label in (*self.labels, *self.scores):
+            if label not in techniques.FRAMES:
+                raise ValueError(f"unknown frame {label!r}; expected one of: {', '.join(techniques.FRAMES)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"labels": list(self.labels), "scores": dict(self.scores)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Frames:
+        return cls(
+            tuple(str(v) for v in data.get("labels", ())),
+            {str(k): float(v) for k, v in data.get("scores", {}).items()},
+        )
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything propscope says about one article; every output is rendered from this value.
 
-    `score` is the article-level propaganda score in [0, 1]; `covered_share` is the share of the
-    article's characters that lie inside at least one span.
+    `score` is the article-level propaganda score in [0, 1] (for a calibrated model: the
+    expected share of sentences that contain a technique); `covered_share` is the share of the
+    article's characters inside at least one span. `scheme` names the taxonomy of the spans'
+    techniques; `genre` and `frames` are set by models that predict them.
     """
 
     article: Article
@@ -139,22 +217,72 @@ class Analysis:
     score: float = 0.0
     covered_share: float = 0.0
     model_id: str = "gold"
+    scheme: str = techniques.DEFAULT_SCHEME
+    genre: Genre | None = None
+    frames: Frames | None = None
 
     def __post_init__(self) -> None:
         check_spans_fit(self.spans, self.article.text)
+        taxonomy = techniques.scheme(self.scheme)
+        for span in self.spans:
+            if not taxonomy.is_known(span.technique):
+                raise ValueError(taxonomy.unknown_message(span.technique))
         for sentence in self.sentences:
             if not 0 <= sentence.start <= sentence.end <= len(self.article.text):
                 raise ValueError(f"sentence {sentence.start}-{sentence.end} lies outside the article")
 
+    def __repr__(self) -> str:
+        return (
+            f"Analysis(article={self.article.id!r}, {len(self.spans)} spans, score={self.score:.2f}, "
+            f"model={self.model_id!r})"
+        )
+
+    def restricted(self, *, threshold: float | None = None, techniques: Iterable[str] | None = None) -> Analysis:
+        """The analysis showing only spans scoring at least `threshold` and of `techniques`,
+        with sentence flags and the covered share made from those spans (the article score,
+        which does not depend on spans, stays). Filters saved analyses; it cannot add spans."""
+        wanted = frozenset(techniques) if techniques is not None else None
+        kept = tuple(
+            s
+            for s in self.spans
+            if (threshold is None or s.score >= threshold) and (wanted is None or s.technique in wanted)
+        )
+        sentences = tuple(
+            replace(
+                sentence,
+                flagged=bool(names := {s.technique for s in kept if s.overlaps(sentence.start, sentence.end)}),
+                techniques=tuple(sorted(names)),
+            )
+            for sentence in self.sentences
+        )
+        return replace(
+            self,
+            spans=kept,
+            sentences=sentences,
+            covered_share=round(covered_share(kept, len(self.article.text)), 4),
+        )
+
+    def text_of(self, span: Span) -> str:
+        """The passage a span marks in this analysis' article."""
+        return span.text_in(self.article)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "article": self.article.to_dict(),
             "model_id": self.model_id,
+            "scheme": self.scheme,
             "score": self.score,
             "covered_share": self.covered_share,
             "spans": [s.to_dict() | {"text": s.text_in(self.article)} for s in self.spans],
             "sentences": [s.to_dict() for s in self.sentences],
         }
+        data["genre"] = self.genre.to_dict() if self.genre is not None else None
+        data["frames"] = self.frames.to_dict() if self.frames is not None else None
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The analysis as JSON text, as `propscope analyze --format json` writes each one."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Analysis:
@@ -165,7 +293,22 @@ class Analysis:
             score=float(data.get("score", 0.0)),
             covered_share=float(data.get("covered_share", 0.0)),
             model_id=str(data.get("model_id", "unknown")),
+            scheme=str(data.get("scheme", techniques.DEFAULT_SCHEME)),
+            genre=Genre.from_dict(data["genre"]) if data.get("genre") else None,
+            frames=Frames.from_dict(data["frames"]) if data.get("frames") else None,
         )
+
+    def spans_frame(self) -> pd.DataFrame:
+        """One row per span (pandas; `pip install 'propscope[pandas]'`)."""
+        from propscope.frames import spans_frame
+
+        return spans_frame([self])
+
+    def _repr_html_(self) -> str:
+        """The highlighted report, for Jupyter and other notebooks."""
+        from propscope.report.notebook import notebook_html
+
+        return notebook_html([self])
 
 
 def covered_share(spans: Iterable[Span], text_length: int) -> float:

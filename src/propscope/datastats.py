@@ -4,10 +4,49 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from propscope.formats.ptc import PtcCorpus
 from propscope.techniques import TECHNIQUE_NAMES
+
+
+@dataclass(frozen=True)
+class TechniqueCount:
+    technique: str
+    spans: int
+    share: float
+    median_length: float
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Article count, spans per technique with their lengths, and the length distribution."""
+
+    folder: str
+    articles: int
+    articles_without_spans: int
+    characters: int
+    technique_spans: int
+    si_spans: int
+    by_technique: tuple[TechniqueCount, ...]
+    span_length: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `propscope data stats --format json`."""
+        return {
+            "folder": self.folder,
+            "articles": self.articles,
+            "articles_without_spans": self.articles_without_spans,
+            "characters": self.characters,
+            "technique_spans": self.technique_spans,
+            "si_spans": self.si_spans,
+            "by_technique": {
+                row.technique: {"spans": row.spans, "share": row.share, "median_length": row.median_length}
+                for row in self.by_technique
+            },
+            "span_length": dict(self.span_length),
+        }
 
 
 def _quantile(values: list[int], q: float) -> float:
@@ -33,29 +72,28 @@ def length_summary(lengths: list[int]) -> dict[str, float]:
     }
 
 
-def corpus_stats(corpus: PtcCorpus) -> dict[str, Any]:
-    """Article count, spans per technique with their lengths, and the overall length distribution."""
+def corpus_stats(corpus: PtcCorpus) -> CorpusStats:
     by_article = corpus.tc_spans()
     spans = [span for article_spans in by_article.values() for span in article_spans]
     counts = Counter(span.technique for span in spans)
     lengths_by_technique: dict[str, list[int]] = {name: [] for name in TECHNIQUE_NAMES}
     for span in spans:
         lengths_by_technique[span.technique].append(span.end - span.start)
-    characters = sum(len(article.text) for article in corpus.articles.values())
-    return {
-        "folder": str(corpus.root),
-        "articles": len(corpus.articles),
-        "articles_without_spans": sum(1 for s in by_article.values() if not s),
-        "characters": characters,
-        "technique_spans": len(spans),
-        "si_spans": sum(len(r) for r in corpus.si_spans().values()),
-        "by_technique": {
-            name: {
-                "spans": counts[name],
-                "share": counts[name] / len(spans) if spans else 0.0,
-                "median_length": _quantile(lengths_by_technique[name], 0.5) if lengths_by_technique[name] else 0.0,
-            }
+    return CorpusStats(
+        folder=str(corpus.root),
+        articles=len(corpus.articles),
+        articles_without_spans=sum(1 for s in by_article.values() if not s),
+        characters=sum(len(article.text) for article in corpus.articles.values()),
+        technique_spans=len(spans),
+        si_spans=sum(len(r) for r in corpus.si_spans().values()),
+        by_technique=tuple(
+            TechniqueCount(
+                technique=name,
+                spans=counts[name],
+                share=counts[name] / len(spans) if spans else 0.0,
+                median_length=_quantile(lengths_by_technique[name], 0.5) if lengths_by_technique[name] else 0.0,
+            )
             for name in sorted(TECHNIQUE_NAMES, key=lambda n: (-counts[n], n))
-        },
-        "span_length": length_summary([span.end - span.start for span in spans]),
-    }
+        ),
+        span_length=length_summary([span.end - span.start for span in spans]),
+    )

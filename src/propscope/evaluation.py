@@ -7,7 +7,7 @@ scored follows from what the two sides hold, unless the caller asks for one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +18,46 @@ from propscope.errors import InputError
 from propscope.formats import jsonl, ptc
 
 if TYPE_CHECKING:
-    from propscope.detect.model import Detector
+    from propscope.detect.runtime import ModelRuntime
 
 TASKS = ("si", "tc", "flc", "sentence")
+
+
+@dataclass(frozen=True)
+class FlcScores:
+    """FLC over all techniques, plus F1 for each technique on its own."""
+
+    overall: metrics.PRF
+    per_technique: dict[str, float]
+
+    @property
+    def f1(self) -> float:
+        return self.overall.f1
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.overall.to_dict() | {"per_technique": dict(self.per_technique)}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Scores of predictions against gold; a task is None when the inputs do not allow it."""
+
+    si: metrics.PRF | None = None
+    tc: metrics.TechniqueScores | None = None
+    flc: FlcScores | None = None
+    sentence: metrics.PRF | None = None
+    model_id: str | None = None
+
+    def f1(self) -> dict[str, float]:
+        """F1 of every scored task, e.g. for a log line or a model card."""
+        return {name: round(float(task.f1), 4) for name in TASKS if (task := getattr(self, name)) is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape `propscope evaluate --format json` prints."""
+        data: dict[str, Any] = {name: task.to_dict() for name in TASKS if (task := getattr(self, name)) is not None}
+        if self.model_id is not None:
+            data["model_id"] = self.model_id
+        return data
 
 
 @dataclass(frozen=True)
@@ -75,26 +112,51 @@ def load_predictions(path: Path) -> Predictions:
 
 
 def model_predictions(
-    detector: Detector, corpus: ptc.PtcCorpus, limit: int | None = None
+    runtime: ModelRuntime, corpus: ptc.PtcCorpus, limit: int | None = None, progress: Progress | None = None
 ) -> tuple[Gold, Predictions, dict[str, list[Span]]]:
-    """Run a detector over a PTC folder: its spans, and its techniques for the gold spans (TC).
+    """Run a model over a PTC folder: its spans, and its techniques for the gold spans (TC,
+    from the same encoder pass).
 
     `limit` keeps the first N articles (by id) for a quick check; gold is cut to match.
     """
+    from propscope.detect.predict import label_given_spans
+
     corpus = corpus.first(limit)
     article_ids = sorted(corpus.articles)
     gold_spans = corpus.tc_spans()
     gold_ranges = corpus.si_spans()
     spans: dict[str, list[Span]] = {}
     tc_spans: dict[str, list[Span]] = {}
-    for article_id in article_ids:
-        analysis, tc_spans[article_id] = detector.analyze_and_classify(
-            corpus.articles[article_id], gold_spans[article_id]
-        )
-        spans[article_id] = list(analysis.spans)
+    for article_id in progress(article_ids) if progress else article_ids:
+        text = corpus.articles[article_id].text
+        encoded = runtime.encode_many([text])[0]
+        spans[article_id] = runtime.spans(text, encoded)
+        tc_spans[article_id] = label_given_spans(text, encoded, runtime.head, gold_spans[article_id])
     gold = Gold(ranges=gold_ranges, spans=gold_spans, texts={aid: a.text for aid, a in corpus.articles.items()})
     ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
     return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans
+
+
+Progress = Callable[[list[str]], Iterable[str]]
+
+
+def evaluate_model(
+    model: Path | None,
+    gold_folder: Path,
+    *,
+    limit: int | None = None,
+    task: str | None = None,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Run a model folder (None: the shipped model) over a PTC folder and score it, as
+    `propscope evaluate --split dev` does."""
+    from propscope.detect.runtime import ModelRuntime
+
+    if not gold_folder.is_dir():
+        raise InputError("to evaluate the model, --gold must be a PTC folder (articles plus labels)", path=gold_folder)
+    runtime = ModelRuntime.load(model)
+    gold, predictions, tc = model_predictions(runtime, ptc.read_ptc_folder(gold_folder), limit, progress)
+    return evaluate(gold, predictions, task, tc_predictions=tc, model_id=runtime.model_id)
 
 
 def evaluate(
@@ -102,8 +164,9 @@ def evaluate(
     predictions: Predictions,
     task: str | None = None,
     tc_predictions: Mapping[str, list[Span]] | None = None,
-) -> dict[str, Any]:
-    """Scores for each applicable task, as plain dicts ready for JSON.
+    model_id: str | None = None,
+) -> Evaluation:
+    """Scores for each applicable task.
 
     With `task=None` every task the inputs allow is scored: TC only when the predictions label
     exactly the gold spans (otherwise it is skipped, since TC is defined on gold spans), or
@@ -111,34 +174,35 @@ def evaluate(
     """
     _check_articles(gold, predictions)
     wanted = (task,) if task else TASKS
-    results: dict[str, Any] = {}
+    scores: dict[str, Any] = {}
     if "si" in wanted:
-        results["si"] = metrics.span_identification(gold.ranges, predictions.ranges).to_dict()
+        scores["si"] = metrics.span_identification(gold.ranges, predictions.ranges)
     if "flc" in wanted or "tc" in wanted:
         gold_spans, predicted_spans = _technique_spans(gold, predictions, required=task in ("flc", "tc"))
         if gold_spans is not None and predicted_spans is not None:
             if "flc" in wanted:
-                results["flc"] = _flc(gold_spans, predicted_spans)
+                scores["flc"] = flc_scores(gold_spans, predicted_spans)
             if "tc" in wanted:
                 try:
-                    results["tc"] = metrics.technique_classification(
+                    scores["tc"] = metrics.technique_classification(
                         gold_spans, tc_predictions if tc_predictions is not None else predicted_spans
-                    ).to_dict()
+                    )
                 except metrics.SpanMismatchError as error:
                     if task == "tc":
                         raise InputError(str(error), path=predictions.path) from None
     if "sentence" in wanted:
         if gold.texts is not None:
-            results["sentence"] = metrics.sentence_level(gold.texts, gold.ranges, predictions.ranges).to_dict()
+            scores["sentence"] = metrics.sentence_level(gold.texts, gold.ranges, predictions.ranges)
         elif task == "sentence":
             raise InputError("sentence-level scores need the article texts; give a PTC folder as --gold")
-    return results
+    return Evaluation(**scores, model_id=model_id)
 
 
-def _flc(gold: Mapping[str, list[Span]], predicted: Mapping[str, list[Span]]) -> dict[str, Any]:
-    overall = metrics.fragment_classification(gold, predicted).to_dict()
+def flc_scores(gold: Mapping[str, list[Span]], predicted: Mapping[str, list[Span]]) -> FlcScores:
     by_technique = metrics.fragment_classification_by_technique(gold, predicted)
-    return overall | {"per_technique": {name: prf.f1 for name, prf in by_technique.items()}}
+    return FlcScores(
+        metrics.fragment_classification(gold, predicted), {name: prf.f1 for name, prf in by_technique.items()}
+    )
 
 
 def _technique_spans(

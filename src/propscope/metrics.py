@@ -12,7 +12,7 @@ official scorer vectors.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from propscope.article import Span
@@ -111,8 +111,10 @@ class SpanMismatchError(ValueError):
     """TC predictions must label exactly the gold spans."""
 
 
-def technique_classification(gold: SpansById, predicted: SpansById) -> TechniqueScores:
-    """TC score on the gold spans: micro-F1 and per-technique F1."""
+def technique_classification(
+    gold: SpansById, predicted: SpansById, names: Sequence[str] = TECHNIQUE_NAMES
+) -> TechniqueScores:
+    """TC score on the gold spans: micro-F1 and per-technique F1 (for each of `names`)."""
     gold_labels = _labels_by_span(gold)
     predicted_labels = _labels_by_span(predicted)
     if set(gold_labels) != set(predicted_labels) or any(
@@ -137,7 +139,7 @@ def technique_classification(gold: SpansById, predicted: SpansById) -> Technique
                 false_negative[gold_label] += 1
     total = sum(len(labels) for labels in gold_labels.values())
     per_technique = {}
-    for name in TECHNIQUE_NAMES:
+    for name in names:
         denominator = 2 * true_positive[name] + false_positive[name] + false_negative[name]
         per_technique[name] = 2 * true_positive[name] / denominator if denominator else 0.0
     micro = sum(true_positive.values()) / total if total else 0.0
@@ -190,12 +192,14 @@ def sentence_level(texts: Mapping[str, str], gold: Ranges, predicted: Ranges) ->
     return PRF(precision, recall, f1, predicted_positive, gold_positive)
 
 
-def fragment_classification_by_technique(gold: SpansById, predicted: SpansById) -> dict[str, PRF]:
-    """FLC score computed for each technique on its own."""
+def fragment_classification_by_technique(
+    gold: SpansById, predicted: SpansById, names: Sequence[str] = TECHNIQUE_NAMES
+) -> dict[str, PRF]:
+    """FLC score computed for each technique (of `names`) on its own."""
     return {
         name: fragment_classification(
             {aid: [s for s in spans if s.technique == name] for aid, spans in gold.items()},
             {aid: [s for s in spans if s.technique == name] for aid, spans in predicted.items()},
         )
-        for name in TECHNIQUE_NAMES
+        for name in names
     }

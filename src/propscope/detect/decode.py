@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from propscope.detect.function_words import trim_dangling_end
+
 _STRIP_EDGES = " \t\r\n\u00a0,;:-\u2013\u2014"
 _QUOTES = {'"': '"', "\u201c": "\u201d", "(": ")", "'": "'", "\u2018": "\u2019"}
+_APOSTROPHES = "'\u2019"
 
 
 def line_breaks(text: str, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -42,12 +45,27 @@ def token_runs(
     return runs
 
 
+def _inside_word(text: str, index: int) -> bool:
+    """True when a span edge at `index` would cut a word: inside "wo|rd", and on either side
+    of the apostrophe in "don|'|t"."""
+    if index <= 0 or index >= len(text):
+        return False
+    before, after = text[index - 1], text[index]
+    if before.isalnum() and after.isalnum():
+        return True
+    if after in _APOSTROPHES and index + 1 < len(text):
+        return before.isalnum() and text[index + 1].isalnum()
+    return before in _APOSTROPHES and after.isalnum() and index >= 2 and text[index - 2].isalnum()
+
+
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Widen to whole words, then trim white space, separators and unmatched quotes."""
-    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+    """Widen to whole words, trim white space, separators, unmatched quotes and trailing words
+    that cannot end a phrase."""
+    while _inside_word(text, start):
         start -= 1
-    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+    while _inside_word(text, end):
         end += 1
+    end = trim_dangling_end(text, start, end)
     changed = True
     while changed and start < end:
         changed = False
@@ -69,13 +87,13 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 def runs_to_spans(
     text: str, offsets: NDArray[np.int64], probabilities: NDArray[np.float32], runs: list[tuple[int, int]]
 ) -> list[tuple[int, int, float]]:
-    """(start, end, mean probability) for each run that survives cleaning."""
+    """(start, end, highest probability) for each run that survives cleaning."""
     spans = []
     for first, last in runs:
         cleaned = clean_span(text, int(offsets[first, 0]), int(offsets[last - 1, 1]))
         if cleaned is None:
             continue
-        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].mean())))
+        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].max())))
     return spans
 
 

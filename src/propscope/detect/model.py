@@ -1,193 +1,266 @@
-"""The Detector: a propscope model folder run with ONNX Runtime and `tokenizers`, no torch.
+"""The Detector: the one object a user needs to analyse text, as small as scikit-learn's API.
 
-`Detector.load()` reads the folder once (encoder, tokenizer, span head, thresholds); then
-`analyze()` and the streaming `analyze_many()` turn articles into `Analysis` values. An
-article's result never depends on what else is analysed with it.
+`propscope.load()` (or `Detector.load(path)`) reads a model folder once; `analyze()` and the
+streaming `analyze_many()` turn texts and articles into `Analysis` values. Options (span
+threshold, techniques to keep, longest article) live on the detector, set at load time or
+with `with_options()`, and are checked where they are given. An article's result never
+depends on what else is analysed with it.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import onnxruntime as ort
-from numpy.typing import NDArray
-
-from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
-from propscope.detect.encoding import encode_texts
-from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans, label_given_spans
-from propscope.detect.windows import load_tokenizer, special_ids
+from propscope import techniques
+from propscope.article import Analysis, Article
+from propscope.detect.runtime import MODEL_FILE, ModelRuntime, default_model_dir
 from propscope.errors import InputError
-from propscope.sentences import split_sentences
 
-MODEL_FILE = "propscope-model.json"
-REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
+__all__ = ["DEFAULT_MAX_CHARS", "MODEL_FILE", "Detector", "DetectorConfig", "default_model_dir"]
+
 DEFAULT_MAX_CHARS = 1_000_000
+_UNSET: Any = object()
 
 
-def default_model_dir() -> Path:
-    """The model shipped inside the package, so that a plain pip install can analyse offline."""
-    return Path(__file__).resolve().parents[1] / "models" / "propscope-minilm"
+@dataclass(frozen=True)
+class DetectorConfig:
+    """What makes a detector: the model folder and the options. Picklable, so worker processes
+    and Ray actors load exactly the detector their parent was given."""
+
+    model: Path | None = None
+    threshold: float | None = None
+    techniques: tuple[str, ...] | None = None
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def __post_init__(self) -> None:
+        if self.threshold is not None and not (
+            isinstance(self.threshold, int | float) and 0.0 <= self.threshold <= 1.0
+        ):
+            raise ValueError(f"threshold must be a number in [0, 1] or None, got {self.threshold!r}")
+        if not isinstance(self.max_chars, int) or self.max_chars < 1:
+            raise ValueError(f"max_chars must be a positive int, got {self.max_chars!r}")
+
+    def load(self, *, threads: int | None = None, spin: bool = True) -> Detector:
+        """The detector this configuration describes (reads the model folder)."""
+        return Detector(ModelRuntime.load(self.model, threads=threads, spin=spin), self)
 
 
 class Detector:
-    """Finds technique spans in articles with a loaded propscope model."""
+    """Finds propaganda technique spans in articles with a loaded propscope model.
 
-    def __init__(self, path: Path, session: ort.InferenceSession, description: dict[str, Any], head: SpanHead):
-        self.path = path
-        self.session = session
-        self.description = description
-        self.head = head
-        self.tokenizer = load_tokenizer(str(path / "tokenizer.json"))
-        self.specials = special_ids(self.tokenizer)
-        self.thresholds = Thresholds(**description["thresholds"])
-        self.window_tokens = int(description["window_tokens"])
-        self.stride = int(description["stride"])
-        self.model_id = str(description["model_id"])
+    Parameters are set with `Detector.load` / `propscope.load` or `with_options`:
+
+    threshold : float or None
+        The smallest span score reported, in [0, 1]; lower finds more. For a calibrated model a
+        score is the probability that annotators marked the passage. None: the model's tuned value.
+    techniques : str, iterable of str, or None
+        Keep only these techniques (label names; one string may hold several, comma-separated).
+    max_chars : int
+        Longer articles are refused with an InputError.
+
+    Examples
+    --------
+    >>> import propscope
+    >>> detector = propscope.load()
+    >>> analysis = detector.analyze("They are vile, cowardly traitors!")
+    >>> [analysis.text_of(span) for span in analysis.spans]  # doctest: +SKIP
+    ['vile, cowardly traitors']
+    """
+
+    def __init__(self, runtime: ModelRuntime, config: DetectorConfig):
+        self._runtime = runtime
+        self._config = config
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, threads: int | None = None, spin: bool = True) -> Detector:
-        """Load a model folder (default: the shipped model); errors name the folder and the fix.
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        threshold: float | None = None,
+        techniques: str | Iterable[str] | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        threads: int | None = None,
+        spin: bool = True,
+    ) -> Detector:
+        """Load a model folder (default: the model shipped with propscope).
 
-        `spin=False` stops ONNX Runtime's worker threads from busy-waiting between calls, which
-        matters when the same process also runs torch or other thread pools.
+        Parameters
+        ----------
+        path : str or Path, optional
+            A folder made by `propscope train` / `propscope ship`.
+        threshold, techniques, max_chars
+            The detector's options (see the class).
+        threads : int, optional
+            ONNX Runtime threads (default: all cores).
+        spin : bool
+            False stops idle ONNX Runtime threads from busy-waiting; use it when the process
+            also runs other thread pools (a web server, torch).
+
+        Raises
+        ------
+        InputError
+            The folder does not exist, is not a model folder, or is damaged.
+        ValueError
+            An option is invalid (the message lists the valid technique names).
         """
-        folder = Path(path) if path is not None else default_model_dir()
-        if not folder.is_dir():
-            raise InputError(
-                "model folder not found; give a folder made by 'propscope train' with --model", path=folder
-            )
-        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-        if missing:
-            raise InputError(f"is not a propscope model folder: missing {', '.join(missing)}", path=folder)
-        try:
-            description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-            weights = np.load(folder / "span_head.npz")
-            head = SpanHead(*(weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or os.cpu_count() or 1
-            options.inter_op_num_threads = 1
-            if not spin:
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(str(folder / "encoder.onnx"), options, providers=["CPUExecutionProvider"])
-            return cls(folder, session, description, head)
-        except InputError:
-            raise
-        except Exception as error:  # any parse or load failure means the folder is damaged
-            raise InputError(
-                f"model folder is corrupt ({type(error).__name__}: {error}); re-export or re-install it", path=folder
-            ) from None
-
-    def encode_many(self, texts: Sequence[str]) -> list[Encoded]:
-        """Token probabilities and hidden states for several texts."""
-        return encode_texts(
-            texts,
-            self.tokenizer,
-            self._run,
-            window_tokens=self.window_tokens,
-            stride=self.stride,
-            specials=self.specials,
+        runtime = ModelRuntime.load(path, threads=threads, spin=spin)
+        config = DetectorConfig(
+            model=Path(path) if path is not None else None,
+            threshold=threshold,
+            techniques=_technique_names(runtime.scheme, techniques),
+            max_chars=max_chars,
         )
+        return cls(runtime, config)
 
-    def _run(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        probabilities, hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return probabilities, hidden
+    def with_options(
+        self,
+        *,
+        threshold: float | None = _UNSET,
+        techniques: str | Iterable[str] | None = _UNSET,
+        max_chars: int = _UNSET,
+    ) -> Detector:
+        """A detector sharing this one's loaded model with some options changed."""
+        changes: dict[str, Any] = {}
+        if threshold is not _UNSET:
+            changes["threshold"] = threshold
+        if techniques is not _UNSET:
+            changes["techniques"] = _technique_names(self._runtime.scheme, techniques)
+        if max_chars is not _UNSET:
+            changes["max_chars"] = max_chars
+        return Detector(self._runtime, replace(self._config, **changes))
 
-    def analyze_and_classify(self, article: Article, given: Sequence[Span]) -> tuple[Analysis, list[Span]]:
-        """The analysis of an article plus techniques for spans already known (the SemEval TC
-        setting), from one pass of the encoder."""
-        encoded = self.encode_many([article.text])[0]
-        spans = find_spans(
-            article.text, encoded.tokens, encoded.probabilities, encoded.hidden, self.head, self.thresholds
-        )
-        analysis = build_analysis(article, spans, encoded, self.model_id)
-        return analysis, label_given_spans(article.text, encoded, self.head, given)
+    @property
+    def config(self) -> DetectorConfig:
+        """The model folder and options, e.g. to load the same detector in another process."""
+        return self._config
+
+    @property
+    def model_id(self) -> str:
+        return self._runtime.model_id
+
+    @property
+    def scheme(self) -> str:
+        """The taxonomy of the techniques this model reports (see `propscope.techniques.SCHEMES`)."""
+        return self._runtime.scheme
+
+    @property
+    def threshold(self) -> float:
+        """The span threshold in use: the option if set, else the model's tuned value."""
+        return self._config.threshold if self._config.threshold is not None else self._runtime.thresholds.span
+
+    @property
+    def techniques(self) -> tuple[str, ...] | None:
+        return self._config.techniques
+
+    @property
+    def max_chars(self) -> int:
+        return self._config.max_chars
+
+    def __repr__(self) -> str:
+        kept = ", ".join(self.techniques) if self.techniques else "all"
+        return f"Detector(model={self.model_id!r}, threshold={self.threshold:.3f}, techniques={kept})"
 
     def analyze(
         self,
         item: str | Article,
         *,
-        threshold: float | None = None,
-        techniques: Iterable[str] | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
+        id: str | None = None,
+        title: str | None = None,
+        source: str | None = None,
+        author: str | None = None,
+        published: dt.date | str | None = None,
+        url: str | None = None,
     ) -> Analysis:
-        """Analyse one text or article."""
-        return next(self.analyze_many([item], threshold=threshold, techniques=techniques, max_chars=max_chars))
+        """Analyse one text or article.
 
-    def analyze_many(
-        self,
-        items: Iterable[str | Article],
-        *,
-        threshold: float | None = None,
-        techniques: Iterable[str] | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        articles_per_batch: int = 8,
-    ) -> Iterator[Analysis]:
-        """Analyse a stream of texts or articles lazily, in order, a few articles at a time.
+        Parameters
+        ----------
+        item : str or Article
+            The text itself, or an `Article` with its metadata.
+        id, title, source, author, published, url
+            Metadata for the article (they replace those of a given `Article`). A text without
+            an id gets "text-" plus the start of its SHA-256, the same for the same text.
 
-        `threshold` replaces the tuned span threshold; `techniques` keeps only those techniques;
-        articles longer than `max_chars` characters are refused with an InputError.
+        Returns
+        -------
+        Analysis
+            Spans with offsets into the text, sentence flags and the article score.
+
+        Raises
+        ------
+        TypeError
+            `item` is neither a str nor an Article.
+        InputError
+            The article is longer than `max_chars`.
         """
-        thresholds = self.thresholds if threshold is None else replace(self.thresholds, span=threshold)
-        wanted = frozenset(techniques) if techniques is not None else None
-        iterator = iter(_as_articles(items))
-        while batch := list(islice(iterator, articles_per_batch)):
+        metadata = {"id": id, "title": title, "source": source, "author": author, "published": published, "url": url}
+        return next(self._analyze([_as_article(item, metadata)]))
+
+    def analyze_many(self, items: Iterable[str | Article], *, batch_size: int = 8) -> Iterator[Analysis]:
+        """Analyse a stream of texts or articles lazily, in order, `batch_size` at a time.
+
+        Parameters
+        ----------
+        items : iterable of str or Article
+        batch_size : int
+            Articles read ahead and encoded together; results are identical for any value.
+
+        Yields
+        ------
+        Analysis
+            One per item, in the order given.
+        """
+        if isinstance(items, str | Article):
+            raise TypeError("analyze_many() takes an iterable of texts or articles; use analyze() for one")
+        return self._analyze((_as_article(item, {}) for item in items), batch_size)
+
+    def _analyze(self, articles: Iterable[Article], batch_size: int = 8) -> Iterator[Analysis]:
+        thresholds = self._runtime.thresholds
+        if self._config.threshold is not None:
+            thresholds = replace(thresholds, span=self._config.threshold)
+        wanted = frozenset(self._config.techniques) if self._config.techniques is not None else None
+        iterator = iter(articles)
+        while batch := list(islice(iterator, batch_size)):
             for article in batch:
-                if len(article.text) > max_chars:
+                if len(article.text) > self._config.max_chars:
                     raise InputError(
-                        f"article has {len(article.text):,} characters, over the limit of {max_chars:,}; "
+                        f"article has {len(article.text):,} characters, over the limit of {self._config.max_chars:,}; "
                         "split it or raise the limit (--max-chars or PROPSCOPE_MAX_CHARS)",
                         path=article.id,
                     )
-            for article, encoded in zip(batch, self.encode_many([a.text for a in batch]), strict=True):
-                spans = find_spans(
-                    article.text, encoded.tokens, encoded.probabilities, encoded.hidden, self.head, thresholds
-                )
+            for article, encoded in zip(batch, self._runtime.encode_many([a.text for a in batch]), strict=True):
+                spans = self._runtime.spans(article.text, encoded, thresholds)
                 if wanted is not None:
                     spans = [s for s in spans if s.technique in wanted]
-                yield build_analysis(article, spans, encoded, self.model_id)
+                yield self._runtime.analysis(article, spans, encoded)
 
 
-def _as_articles(items: Iterable[str | Article]) -> Iterator[Article]:
-    for number, item in enumerate(items, start=1):
-        yield item if isinstance(item, Article) else Article(id=f"text-{number}", text=item)
+def _technique_names(scheme: str, values: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    names = techniques.scheme(scheme).parse_names(values)
+    if not names:
+        raise ValueError("techniques is empty; give None to keep every technique")
+    return names
 
 
-def build_analysis(article: Article, spans: list[Span], encoded: Encoded, model_id: str) -> Analysis:
-    """Sentence flags and the article score from spans and token probabilities.
-
-    A sentence's score is the highest "inside a technique" probability of its tokens; it is
-    flagged when a reported span overlaps it. The article score is the mean sentence score, so
-    it reads as "how propagandistic is a typical sentence here".
-    """
-    sentences = []
-    offsets = encoded.tokens.offsets
-    presence = encoded.probabilities[:, 0] if len(encoded.tokens) else np.zeros(0, np.float32)
-    for start, end in split_sentences(article.text):
-        inside = (offsets[:, 0] < end) & (offsets[:, 1] > start) if len(offsets) else np.zeros(0, bool)
-        score = float(presence[inside].max()) if inside.any() else 0.0
-        overlapping = [s for s in spans if s.overlaps(start, end)]
-        sentences.append(
-            SentenceFlag(
-                start=start,
-                end=end,
-                flagged=bool(overlapping),
-                score=round(score, 4),
-                techniques=tuple(sorted({s.technique for s in overlapping})),
-            )
-        )
-    article_score = float(np.mean([s.score for s in sentences])) if sentences else 0.0
-    return Analysis(
-        article=article,
-        spans=tuple(spans),
-        sentences=tuple(sentences),
-        score=round(article_score, 4),
-        covered_share=round(covered_share(spans, len(article.text)), 4),
-        model_id=model_id,
-    )
+def _as_article(item: object, metadata: dict[str, Any]) -> Article:
+    given = {k: v for k, v in metadata.items() if v is not None}
+    if isinstance(given.get("published"), str):
+        try:
+            given["published"] = dt.date.fromisoformat(given["published"])
+        except ValueError:
+            raise ValueError(f"published must be a date or YYYY-MM-DD, got {given['published']!r}") from None
+    if isinstance(item, Article):
+        return replace(item, **given) if given else item
+    if isinstance(item, str):
+        if "id" not in given:
+            given["id"] = "text-" + hashlib.sha256(item.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        return Article(text=item, **given)
+    raise TypeError(f"analyze() takes a str or an Article, got {type(item).__name__}; pass the article's text")

@@ -2,10 +2,14 @@
 inference, so that what is measured on dev is exactly what users get.
 
 The encoder gives, per token, 15 probabilities (channel 0: inside any technique; channels
-1..14: inside each technique) and a hidden vector. Spans are runs of channel 0 above the SI
-threshold; each is classified by the span head from its pooled hidden vectors and features.
-A span may carry a second technique when the head gives it enough probability, because PTC
-spans of different techniques often coincide.
+1..14: inside each technique) and a hidden vector. A candidate passage is a run of tokens
+whose channel 0 stays above the `extend` threshold; it is reported when its calibrated score
+(from its highest token) reaches the span threshold, so a passage grows to the whole phrase
+around a confident core instead of stopping at single words. Passages made only of function
+words are dropped and trailing words that cannot end a phrase are trimmed. Each passage is
+classified by the span head from its pooled hidden vectors and features; it may carry a
+second technique when the head gives it enough probability, because PTC spans of different
+techniques often coincide.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from propscope.article import Span
+from propscope.detect.calibration import UNCALIBRATED, Calibration
 from propscope.detect.decode import line_breaks, runs_to_spans, token_runs, tokens_of
 from propscope.detect.features import span_features
+from propscope.detect.function_words import only_function_words
 from propscope.detect.windows import TokenizedText
 from propscope.techniques import TECHNIQUE_NAMES
 
@@ -64,11 +70,20 @@ class Encoded:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Decision thresholds, tuned on dev and stored with the model."""
+    """Decision thresholds, tuned on dev and stored with the model.
+
+    `span` is on the scale users see (the calibrated span score); `extend` is on the raw
+    token scale and decides how far a passage reaches around its core; None means "same as
+    span", which is plain thresholding for an uncalibrated model."""
 
     span: float = 0.5
     second_technique: float = 0.4
     max_gap: int = 1
+    extend: float | None = None
+
+    @property
+    def run_threshold(self) -> float:
+        return self.span if self.extend is None else self.extend
 
 
 def span_inputs(
@@ -110,28 +125,33 @@ def label_given_spans(text: str, encoded: Encoded, head: SpanHead, given: Sequen
     ]
 
 
-def find_spans(
-    text: str,
-    tokens: TokenizedText,
-    token_probabilities: NDArray[np.float32],
-    hidden: NDArray[np.float32],
-    head: SpanHead,
-    thresholds: Thresholds,
-) -> list[Span]:
-    """Spans with techniques and scores for one article."""
-    if len(tokens) == 0:
+def candidate_passages(
+    text: str, encoded: Encoded, thresholds: Thresholds, calibration: Calibration
+) -> list[tuple[int, int, float]]:
+    """(start, end, calibrated score) of every passage that clears the span threshold."""
+    if len(encoded.tokens) == 0:
         return []
-    presence = token_probabilities[:, 0]
-    runs = token_runs(presence, thresholds.span, thresholds.max_gap, line_breaks(text, tokens.offsets))
-    candidates = runs_to_spans(text, tokens.offsets, presence, runs)
-    ranges = [(start, end) for start, end, _ in candidates]
-    technique_probabilities = classify_ranges(text, tokens, hidden, head, ranges)
+    presence = encoded.probabilities[:, 0]
+    runs = token_runs(presence, thresholds.run_threshold, thresholds.max_gap, line_breaks(text, encoded.tokens.offsets))
+    passages = []
+    for start, end, peak in runs_to_spans(text, encoded.tokens.offsets, presence, runs):
+        score = float(calibration.span(peak))
+        if score >= thresholds.span and not only_function_words(text[start:end]):
+            passages.append((start, end, score))
+    return passages
+
+
+def find_spans(
+    text: str, encoded: Encoded, head: SpanHead, thresholds: Thresholds, calibration: Calibration = UNCALIBRATED
+) -> list[Span]:
+    """Spans with techniques and calibrated scores for one article."""
+    passages = candidate_passages(text, encoded, thresholds, calibration)
+    ranges = [(start, end) for start, end, _ in passages]
+    technique_probabilities = classify_ranges(text, encoded.tokens, encoded.hidden, head, ranges)
     spans: list[Span] = []
-    for (start, end, presence_score), probs in zip(candidates, technique_probabilities, strict=True):
+    for (start, end, score), probs in zip(passages, technique_probabilities, strict=True):
         ranked = np.argsort(-probs)
-        for rank, index in enumerate(ranked[:2]):
-            if rank == 1 and probs[index] < thresholds.second_technique:
-                break
-            score = float(np.clip(presence_score * probs[index] / probs[ranked[0]], 0.0, 1.0))
-            spans.append(Span(start, end, TECHNIQUE_NAMES[index], round(score, 4)))
+        spans.append(Span(start, end, TECHNIQUE_NAMES[ranked[0]], round(score, 4)))
+        if probs[ranked[1]] >= thresholds.second_technique:
+            spans.append(Span(start, end, TECHNIQUE_NAMES[ranked[1]], round(score, 4)))
     return sorted(spans)

@@ -15,8 +15,6 @@ import trafilatura
 from propscope.article import Article
 from propscope.errors import InputError
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-
 
 def article_from_html(
     html: str,

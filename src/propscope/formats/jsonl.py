@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from propscope.article import Analysis
-from propscope.errors import InputError
 from propscope.formats.files import atomic_write_text, read_text_file
+from propscope.formats.records import analysis_from_record, json_lines, loads
 
 
 def dumps_jsonl(analyses: Iterable[Analysis]) -> str:
@@ -31,36 +30,9 @@ def write_analyses(path: Path, analyses: Iterable[Analysis]) -> None:
 def read_analyses(path: Path) -> Iterator[Analysis]:
     """Read analyses from a JSON array, a single JSON object, or JSON Lines."""
     text = read_text_file(path)
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(f"is not valid JSON ({error.msg})", path=path, line=error.lineno) from None
-        for record in records:
-            yield _analysis(record, path, None)
+    if text.lstrip().startswith("["):
+        for record in loads(text, path):
+            yield analysis_from_record(record, path, None)
         return
     for number, record in json_lines(text, path):
-        yield _analysis(record, path, number)
-
-
-def json_lines(text: str, path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, value) for each non-blank line of JSON Lines; a bad line is named by number."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"is not valid JSON ({error.msg})", path=path, line=number) from None
-
-
-def _analysis(record: object, path: Path, line: int | None) -> Analysis:
-    if not isinstance(record, dict):
-        raise InputError("expected a JSON object for each analysis", path=path, line=line)
-    try:
-        return Analysis.from_dict(record)
-    except KeyError as error:
-        raise InputError(f"analysis lacks the field {error.args[0]!r}", path=path, line=line) from None
-    except (TypeError, ValueError) as error:
-        raise InputError(f"invalid analysis: {error}", path=path, line=line) from None
+        yield analysis_from_record(record, path, number)

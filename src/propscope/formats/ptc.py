@@ -19,7 +19,7 @@ from propscope.article import Article, Span
 from propscope.errors import InputError
 from propscope.formats.files import read_text_file
 
-_ARTICLE_FILE = re.compile(r"^article(?P<id>.+)\.txt$")
+_ARTICLE_FILE = re.compile(r"^article(?P<id>.+)\.txt$")  # the same rule as formats.inputs.article_id
 TEMPLATE_TECHNIQUE = "?"
 
 

@@ -10,35 +10,46 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import plotly.graph_objects as go
 from markupsafe import Markup
 
 from propscope import __version__, techniques
 from propscope.report.html import jinja_environment
-from propscope.store.queries import Fact, statistics
+from propscope.store.queries import Fact, Passage, group_statistics, technique_statistics
 
 MAX_OUTLETS = 12
 
 
+def _technique(name: str) -> techniques.Technique | None:
+    return next((s.get(name) for s in techniques.SCHEMES.values() if s.is_known(name)), None)
+
+
 def _colour(name: str) -> str:
-    return techniques.get(name).colour if techniques.is_known(name) else "#888888"
+    found = _technique(name)
+    return found.colour if found else "#888888"
+
+
+def _title(name: str) -> str:
+    found = _technique(name)
+    return found.title if found else name
 
 
 def technique_mix(facts: Sequence[Fact]) -> go.Figure:
     """Spans per 1,000 words of each technique, per outlet (the outlets with most articles)."""
-    outlets = [row["outlet"] for row in statistics(list(facts), "outlet")][:MAX_OUTLETS]
+    outlets = top_outlets(facts)
     words: Counter[str] = Counter()
     spans: dict[str, Counter[str]] = defaultdict(Counter)
     for fact in facts:
         words[fact.source] += fact.words
         spans[fact.source].update(fact.techniques)
     figure = go.Figure()
-    for name in techniques.TECHNIQUE_NAMES:
+    present = {name for fact in facts for name in fact.techniques}
+    names = dict.fromkeys(n for scheme in techniques.SCHEMES.values() for n in scheme.names if n in present)
+    for name in names:
         values = [1000 * spans[o][name] / words[o] if words[o] else 0 for o in outlets]
         if any(values):
-            figure.add_bar(name=techniques.get(name).title, x=outlets, y=values, marker_color=_colour(name))
+            figure.add_bar(name=_title(name), x=outlets, y=values, marker_color=_colour(name))
     figure.update_layout(
         barmode="stack",
         title="Technique mix per outlet",
@@ -48,32 +59,52 @@ def technique_mix(facts: Sequence[Fact]) -> go.Figure:
     return figure
 
 
+def top_outlets(facts: Sequence[Fact]) -> list[str]:
+    """The outlets with the most articles, as many as a chart can show apart."""
+    return [row.group for row in group_statistics(list(facts), "outlet")][:MAX_OUTLETS]
+
+
 def share_over_time(facts: Sequence[Fact]) -> go.Figure:
-    """Propaganda share (flagged sentences / sentences) per month, one line per outlet."""
-    outlets = [row["outlet"] for row in statistics(list(facts), "outlet")][:MAX_OUTLETS]
+    """Propaganda share (flagged sentences / sentences) per month, one line per outlet.
+
+    Months are categories (2024-01, not a date at day resolution) in calendar order for every
+    outlet: plotly would otherwise order them by first appearance across the lines."""
+    dated = [f for f in facts if f.published]
+    months = sorted({f.published.strftime("%Y-%m") for f in dated if f.published})
     figure = go.Figure()
-    for outlet in outlets:
-        rows = statistics([f for f in facts if f.source == outlet and f.published], "month")
+    for outlet in top_outlets(dated):
+        rows = group_statistics([f for f in dated if f.source == outlet], "month")
         figure.add_scatter(
-            name=outlet, x=[r["month"] for r in rows], y=[r["propaganda_share"] for r in rows], mode="lines+markers"
+            name=outlet, x=[r.group for r in rows], y=[r.propaganda_share for r in rows], mode="lines+markers"
         )
     figure.update_layout(
         title="Propaganda share over time",
         yaxis_title="flagged sentences",
         yaxis_tickformat=".0%",
-        xaxis_type="category",  # months as written (2024-01), not as dates at day resolution
+        yaxis_range=[0, 1],
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months},
     )
+    if not months:
+        figure.add_annotation(
+            text="No article has a publication date; give dates (published / date) to see this chart.",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
+        figure.update_xaxes(visible=False)
     return figure
 
 
 def top_techniques(facts: Sequence[Fact]) -> go.Figure:
-    rows = statistics(list(facts), "technique")[::-1]
+    rows = technique_statistics(list(facts))[::-1]
     figure = go.Figure(
         go.Bar(
-            x=[r["spans"] for r in rows],
-            y=[techniques.get(r["technique"]).title for r in rows],
+            x=[r.spans for r in rows],
+            y=[_title(r.technique) for r in rows],
             orientation="h",
-            marker_color=[_colour(r["technique"]) for r in rows],
+            marker_color=[_colour(r.technique) for r in rows],
         )
     )
     figure.update_layout(title="Top techniques", xaxis_title="spans")
@@ -86,9 +117,14 @@ def score_distribution(facts: Sequence[Fact]) -> go.Figure:
     return figure
 
 
+def listed_articles(facts: Sequence[Fact], limit: int) -> list[Fact]:
+    """The articles a dashboard lists: highest score first, at most `limit`."""
+    return sorted(facts, key=lambda f: (-f.score, f.article_id))[:limit]
+
+
 def render_dashboard(
     facts: Sequence[Fact],
-    passages: Sequence[dict[str, Any]],
+    passages: Sequence[Passage],
     link: Callable[[int], str],
     *,
     title: str = "Corpus dashboard",
@@ -107,7 +143,7 @@ def render_dashboard(
         )
         for index, figure in enumerate(figures)
     ]
-    listed = sorted(facts, key=lambda f: (-f.score, f.article_id))[:article_limit]
+    listed = listed_articles(facts, article_limit)
     return (
         jinja_environment()
         .get_template("dashboard.html.j2")
@@ -116,10 +152,10 @@ def render_dashboard(
             charts=charts if facts else [],
             articles=[(fact, link(fact.article_id)) for fact in listed],
             total=len(facts),
-            outlets=statistics(list(facts), "outlet"),
+            outlets=group_statistics(list(facts), "outlet"),
             passages=passages,
             filters=filters,
-            titles={t.name: t.title for t in techniques.TECHNIQUES},
+            titles={t.name: t.title for scheme in techniques.SCHEMES.values() for t in scheme.techniques},
             version=__version__,
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )

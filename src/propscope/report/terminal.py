@@ -7,6 +7,8 @@ visible, marked with [[ ]] and a number that the legend explains.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -15,6 +17,12 @@ from rich.text import Text
 
 from propscope import techniques
 from propscope.article import Analysis, Span
+from propscope.evaluation import Evaluation, FlcScores
+from propscope.formats.csv_rows import stats_csv_row
+
+if TYPE_CHECKING:
+    from propscope.datastats import CorpusStats
+    from propscope.store.queries import Passage, StatsRow
 
 
 def highlighted_text(analysis: Analysis, plain: bool) -> Text:
@@ -90,3 +98,92 @@ def render(analysis: Analysis, console: Console) -> None:
         console.print(summary_table(analysis))
     else:
         console.print("No propaganda techniques found.")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def evaluation_tables(evaluation: Evaluation, names: Sequence[str] = techniques.TECHNIQUE_NAMES) -> list[Table]:
+    """The scores of `propscope evaluate`: one table per task group, per technique below."""
+    overall = Table(title="Scores", title_justify="left")
+    for column in ("task", "precision", "recall", "F1", "predicted", "gold"):
+        overall.add_column(column, justify="left" if column == "task" else "right")
+    for name in ("si", "flc", "sentence"):
+        task = getattr(evaluation, name)
+        if task is not None:
+            prf = task.overall if isinstance(task, FlcScores) else task
+            overall.add_row(
+                name, _fmt(prf.precision), _fmt(prf.recall), _fmt(prf.f1), str(prf.predicted), str(prf.gold)
+            )
+    if evaluation.tc is not None:
+        overall.add_row(
+            "tc (micro)", "", "", _fmt(evaluation.tc.f1), str(evaluation.tc.spans), str(evaluation.tc.spans)
+        )
+    tables = [overall]
+    if evaluation.tc is None and evaluation.flc is None:
+        return tables
+    per = Table(title="F1 per technique", title_justify="left")
+    per.add_column("technique", overflow="fold")
+    scored = [(name, task) for name in ("tc", "flc") if (task := getattr(evaluation, name)) is not None]
+    for name, _ in scored:
+        per.add_column(f"{name} F1", justify="right")
+    for technique in names:
+        per.add_row(technique, *(_fmt(task.per_technique.get(technique, 0.0)) for _, task in scored))
+    tables.append(per)
+    return tables
+
+
+def corpus_tables(stats: CorpusStats) -> tuple[Text, list[Table]]:
+    """`propscope data stats`: a summary line and the per-technique and length tables."""
+    summary = Text.from_markup(
+        f"[bold]{stats.folder}[/bold]: {stats.articles:,} articles "
+        f"({stats.articles_without_spans} without spans), {stats.characters:,} characters, "
+        f"{stats.technique_spans:,} technique spans, {stats.si_spans:,} SI spans"
+    )
+    table = Table(title="Spans by technique", title_justify="left")
+    table.add_column("technique", overflow="fold")
+    table.add_column("spans", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("median length", justify="right")
+    for row in stats.by_technique:
+        table.add_row(row.technique, f"{row.spans:,}", f"{row.share:.1%}", f"{row.median_length:.0f}")
+    tables = [table]
+    if stats.span_length:
+        lengths = Table(title="Span length in characters", title_justify="left")
+        for key in stats.span_length:
+            lengths.add_column(key, justify="right")
+        lengths.add_row(*(f"{value:.0f}" for value in stats.span_length.values()))
+        tables.append(lengths)
+    return summary, tables
+
+
+def techniques_table(scheme: techniques.Scheme) -> Table:
+    """`propscope techniques`: every technique with its label name (never cut), definition and example."""
+    table = Table(show_lines=True, title=scheme.title, title_justify="left")
+    longest = max(len(t.name) for t in scheme.techniques)
+    table.add_column("technique (label name)", min_width=min(longest, 40), overflow="fold")
+    table.add_column("what it is")
+    table.add_column("example")
+    for t in scheme.techniques:
+        table.add_row(Text.assemble((t.title, f"bold {t.colour}"), "\n", t.name), t.definition, f"“{t.example}”")
+    return table
+
+
+def stats_tables(by: str, rows: Sequence[StatsRow], passages: Sequence[Passage]) -> list[Table]:
+    """`propscope stats`: one row per group (or technique), then the most-flagged passages."""
+    table = Table(title=f"By {by}", title_justify="left")
+    dicts = [stats_csv_row(row) for row in rows]
+    for column in dicts[0]:
+        table.add_column(column.replace("_", " "), justify="left" if column in (by, "top_techniques") else "right")
+    for cells in dicts:
+        table.add_row(*(f"{v:.1%}" if k == "propaganda_share" else str(v) for k, v in cells.items()))
+    tables = [table]
+    if passages:
+        listed = Table(title="Most-flagged passages", title_justify="left")
+        for column in ("score", "technique", "passage", "article", "source"):
+            listed.add_column(column, justify="right" if column == "score" else "left")
+        for item in passages:
+            listed.add_row(f"{item.score:.2f}", item.technique, item.passage[:120], item.article[:60], item.source)
+        tables.append(listed)
+    return tables

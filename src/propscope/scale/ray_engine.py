@@ -14,34 +14,36 @@ import datetime as dt
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from propscope.article import Analysis, Article
-from propscope.detect.model import Detector
-from propscope.formats.corpus import article_from_record
+from propscope.detect.model import DetectorConfig
 from propscope.formats.files import decode_text
-from propscope.formats.html import HTML_SUFFIXES
+from propscope.formats.inputs import article_id, headline, kind_of, records_of
+from propscope.formats.records import article_from_record
+from propscope.runs import RunSummary, ShardFailure
 from propscope.scale.rows import analyses_table, spans_table
 from propscope.scale.shards import Output, Shard, plan_shards
 
 
 @dataclass(frozen=True)
 class RayOptions:
+    """Where the output goes, which cluster and how it is used; the detector to run."""
+
     out: str
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
     address: str | None = None
     actors: int | None = None
     cpus_per_actor: int = 1
     batch_size: int = 16
     shards_per_wave: int | None = None
     files_per_shard: int = 1000
-    model: str | None = None
-    threshold: float | None = None
-    max_chars: int = 1_000_000
+    #: show Ray's own log lines, warnings and progress bars (quiet by default)
+    verbose: bool = False
 
 
 #: Ray CPUs that a read or record-conversion task asks for: they are light, and must be able to
@@ -61,12 +63,8 @@ def _key(path: str) -> str:
 class Analyser:
     """A Ray Data actor: loads the model once, then analyses batches of input rows."""
 
-    def __init__(
-        self, model: str | None, threshold: float | None, max_chars: int, threads: int, shards: dict[str, str]
-    ):
-        self.detector = Detector.load(model, threads=threads, spin=False)
-        self.threshold = threshold
-        self.max_chars = max_chars
+    def __init__(self, detector: DetectorConfig, threads: int, shards: dict[str, str]):
+        self.detector = detector.load(threads=threads, spin=False)
         self.shards = shards
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -75,24 +73,38 @@ class Analyser:
         for row in batch.to_pylist():
             articles.append(article_from_record(json.loads(row["record"]), row["path"]))
             names.append(self.shards[_key(row["path"])])
-        analyses: list[Analysis] = list(
-            self.detector.analyze_many(articles, threshold=self.threshold, max_chars=self.max_chars)
-        )
+        analyses: list[Analysis] = list(self.detector.analyze_many(articles))
         return analyses_table(analyses, names)
 
 
 RECORDS = pa.schema([("path", pa.string()), ("record", pa.string())])
 
 
+def _json_file_records(batch: pa.Table) -> pa.Table:
+    """The records of whole .json files (an array, one object or JSON Lines), parsed as a local
+    run parses them."""
+    rows = []
+    for row in batch.to_pylist():
+        path = str(row["path"])
+        for _, record in records_of(decode_text(row["bytes"], path), path):
+            rows.append({"path": path, "record": json.dumps(record)})
+    return pa.Table.from_pylist(rows, schema=RECORDS)
+
+
 def _as_records(batch: pa.Table) -> pa.Table:
-    """Rows of any input kind as (path, JSON record), so that one actor pool takes them all."""
+    """Rows of any input kind as (path, JSON record), so that one actor pool takes them all.
+
+    Whole files become the record a local run makes of them (same id, same title), so both
+    engines analyse exactly the same articles."""
     rows = []
     for row in batch.to_pylist():
         path = str(row.pop("path"))
-        if "bytes" in row:  # a whole .txt or .html file
-            name = PurePosixPath(path)
-            field = "html" if name.suffix.lower() in HTML_SUFFIXES else "text"
-            row = {"id": name.stem, field: decode_text(row["bytes"], path)}
+        if "bytes" in row:  # a whole file
+            text = decode_text(row["bytes"], path)
+            if kind_of(path) == "html":
+                row = {"id": article_id(path), "html": text}
+            else:
+                row = {"id": article_id(path), "text": text, "title": headline(text)}
         rows.append({"path": path, "record": json.dumps({k: v for k, v in row.items() if v is not None}, default=str)})
     return pa.Table.from_pylist(rows, schema=RECORDS)
 
@@ -104,7 +116,7 @@ def default_actors(cpus_per_actor: int) -> int:
     return max(1, int(cpus // cpus_per_actor))
 
 
-def run_ray(inputs: Sequence[str], options: RayOptions) -> dict[str, Any]:
+def run_ray(inputs: Sequence[str], options: RayOptions) -> RunSummary:
     """Run the batch on Ray (connecting or starting as `options.address` says); the summary."""
     import ray
 
@@ -121,34 +133,62 @@ def run_ray(inputs: Sequence[str], options: RayOptions) -> dict[str, Any]:
     pending = [shard for shard in shards if not output.is_done(shard)]
     actors = options.actors or default_actors(options.cpus_per_actor)
     wave_size = options.shards_per_wave or 4 * actors
-    model_id = Detector.load(options.model).model_id
-    summary: dict[str, Any] = {
-        "started": started_at,
-        "model_id": model_id,
-        "settings": {k: v for k, v in asdict(options).items() if k != "out"} | {"actors": actors},
-        "shards": len(shards),
-        "shards_skipped": len(shards) - len(pending),
-        "shards_done": 0,
-        "articles": 0,
-        "spans": 0,
-        "failures": [],
-    }
+    model_id = options.detector.load().model_id
+    skipped = sum(
+        marker.get("articles", 0) for marker in output.done_markers() if marker["shard"] in done_names(shards, pending)
+    )
+    analysed = spans_found = shards_done = 0
+    failures: list[ShardFailure] = []
     for first in range(0, len(pending), wave_size):
         wave = pending[first : first + wave_size]
         try:
             counts = _run_wave(wave, output, options, actors)
         except Exception as error:  # Ray already retried; record which shards failed and stop
-            summary["failures"].append({"shards": [s.name for s in wave], "error": f"{type(error).__name__}: {error}"})
+            failures.append(ShardFailure(tuple(s.name for s in wave), f"{type(error).__name__}: {error}"))
             break
         for shard in wave:
             articles, spans = counts.get(shard.name, (0, 0))
             output.mark_done(shard, {"articles": articles, "spans": spans, "model_id": model_id})
-            summary["shards_done"] += 1
-            summary["articles"] += articles
-            summary["spans"] += spans
-    summary["seconds"] = round(time.monotonic() - started, 2)
-    output.write_summary(summary)
+            shards_done += 1
+            analysed += articles
+            spans_found += spans
+    summary = RunSummary(
+        engine="ray",
+        model_id=model_id,
+        analysed=analysed,
+        skipped=skipped,
+        spans=spans_found,
+        seconds=round(time.monotonic() - started, 2),
+        settings=ray_settings(options, actors),
+        started=started_at,
+        shards=len(shards),
+        shards_done=shards_done,
+        shards_skipped=len(shards) - len(pending),
+        failures=tuple(failures),
+    )
+    output.write_summary(summary.to_dict())
     return summary
+
+
+def done_names(shards: Sequence[Shard], pending: Sequence[Shard]) -> set[str]:
+    waiting = {shard.name for shard in pending}
+    return {shard.name for shard in shards if shard.name not in waiting}
+
+
+def ray_settings(options: RayOptions, actors: int) -> dict[str, Any]:
+    """The run's settings as stored with it (JSON-ready)."""
+    detector = options.detector
+    return {
+        "model": str(detector.model) if detector.model else None,
+        "threshold": detector.threshold,
+        "techniques": list(detector.techniques) if detector.techniques else None,
+        "max_chars": detector.max_chars,
+        "address": options.address,
+        "actors": actors,
+        "cpus_per_actor": options.cpus_per_actor,
+        "batch_size": options.batch_size,
+        "files_per_shard": options.files_per_shard,
+    }
 
 
 def _run_wave(wave: list[Shard], output: Output, options: RayOptions, actors: int) -> dict[str, tuple[int, int]]:
@@ -159,7 +199,7 @@ def _run_wave(wave: list[Shard], output: Output, options: RayOptions, actors: in
         output.clear(shard)
     names = {_key(path): shard.name for shard in wave for path in shard.paths}
     parts = []
-    for kind in ("json", "parquet", "files"):
+    for kind in ("json", "json-file", "parquet", "files"):
         paths = [path for shard in wave if shard.kind == kind for path in shard.paths]
         if not paths:
             continue
@@ -169,17 +209,12 @@ def _run_wave(wave: list[Shard], output: Output, options: RayOptions, actors: in
             source = ray.data.read_parquet(paths, include_paths=True, num_cpus=READ_CPUS)
         else:
             source = ray.data.read_binary_files(paths, include_paths=True, num_cpus=READ_CPUS)
-        parts.append(source.map_batches(_as_records, batch_format="pyarrow", num_cpus=READ_CPUS))
+        convert = _json_file_records if kind == "json-file" else _as_records
+        parts.append(source.map_batches(convert, batch_format="pyarrow", num_cpus=READ_CPUS))
     records = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     analysed = records.map_batches(
         Analyser,
-        fn_constructor_kwargs={
-            "model": options.model,
-            "threshold": options.threshold,
-            "max_chars": options.max_chars,
-            "threads": options.cpus_per_actor,
-            "shards": names,
-        },
+        fn_constructor_kwargs={"detector": options.detector, "threads": options.cpus_per_actor, "shards": names},
         batch_size=options.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=actors),

@@ -1,7 +1,8 @@
 """Shards of a Ray batch run: which input files make up each, where its output goes, when it is done.
 
-A shard is one JSONL or Parquet file, or a group of up to `files_per_shard` .txt/.html files
-(in name order). Its output lies in `OUT/articles/shard=<name>/` and `OUT/spans/shard=<name>/`
+Files are recognised by the same suffix table as local runs (`propscope.formats.inputs`). A
+shard is one JSONL, JSON or Parquet file, or a group of up to `files_per_shard` text or HTML
+files (in name order). Its output lies in `OUT/articles/shard=<name>/` and `OUT/spans/shard=<name>/`
 and counts only once `OUT/done/<name>.json` exists, which is written after both tables; a
 rerun skips shards with that marker and clears the partial output of any other. Paths may be
 local or anything pyarrow's file systems open (s3://, gs://, hdfs://).
@@ -22,9 +23,17 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 
 from propscope.errors import InputError
+from propscope.formats.inputs import SUFFIXES, kind_of
 
-TABLE_SUFFIXES = {".jsonl": "json", ".json": "json", ".parquet": "parquet"}
-FILE_SUFFIXES = (".txt", ".html", ".htm")
+#: how Ray reads each kind of file of `formats.inputs.kind_of`: JSON Lines streamed by Ray Data,
+#: a .json file whole (an array cannot be split), Parquet by Ray Data, articles in groups
+SHARD_KINDS = {"records": "json", "table": "parquet", "text": "files", "html": "files"}
+
+
+def shard_kind(path: str) -> str | None:
+    kind = SHARD_KINDS.get(kind_of(path) or "")
+    return "json-file" if kind == "json" and PurePosixPath(path).suffix.lower() == ".json" else kind
+
 
 SPAN = pa.struct(
     [
@@ -85,18 +94,18 @@ def plan_shards(inputs: Sequence[str], files_per_shard: int = 1000) -> list[Shar
         found = [path] if info.type == pafs.FileType.File else _files_below(fs, path)
         prefix = source[: source.index("://") + 3] if "://" in source else ""
         for file in found:
-            suffix = PurePosixPath(file).suffix.lower()
+            kind = shard_kind(file)
             full = prefix + file if prefix and not file.startswith(prefix) else file
-            if suffix in TABLE_SUFFIXES:
-                shards.append(Shard(_name(PurePosixPath(file).stem, full), TABLE_SUFFIXES[suffix], (full,)))
-            elif suffix in FILE_SUFFIXES:
+            if kind in ("json", "json-file", "parquet"):
+                shards.append(Shard(_name(PurePosixPath(file).stem, full), kind, (full,)))
+            elif kind == "files":
                 loose.append(full)
     loose.sort()
     for start in range(0, len(loose), files_per_shard):
         group = tuple(loose[start : start + files_per_shard])
         shards.append(Shard(_name(f"files-{start // files_per_shard:05d}", "\n".join(group)), "files", group))
     if not shards:
-        raise InputError("no .jsonl, .parquet, .txt or .html files found", path=", ".join(inputs))
+        raise InputError(f"no article files found ({', '.join(SUFFIXES)})", path=", ".join(inputs))
     return shards
 
 

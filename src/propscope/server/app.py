@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -77,11 +79,15 @@ def create_app(
     policy = settings.fetch_policy()
     fetch_page: Fetcher = fetcher or (lambda url: fetch(url, policy))
     pool = AnalysisPool(settings.api_max_concurrent, settings.api_max_waiting, settings.api_request_timeout)
+    fetch_pool = AnalysisPool(
+        settings.api_max_fetches, settings.api_max_fetch_waiting, settings.fetch_timeout + 5, name="fetch"
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         pool.close()
+        fetch_pool.close()
 
     app = FastAPI(
         title="propscope API",
@@ -100,30 +106,53 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     _add_error_handlers(app)
 
-    def to_article(number: int, item: AnalyzeRequest) -> Article:
+    def check_size(what: str, length: int, limit: int) -> None:
+        if length > limit:
+            raise too_large(f"{what} has {length:,} characters, over the limit of {limit:,}; split it into parts")
+
+    def to_article(number: int, item: AnalyzeRequest, page: Page | None) -> Article:
+        """The article of one request item (extraction happens here, inside the analysis pool)."""
         if item.text is not None:
             article = Article(id=item.id or f"text-{number}", text=item.text, title=item.title, source=item.source)
         elif item.html is not None:
             article = article_from_html(item.html, item.id or f"html-{number}", title=item.title, source=item.source)
         else:
-            assert item.url is not None  # the request model guarantees exactly one input
-            article = article_from_page(fetch_page(item.url), item.id or item.url, title=item.title, source=item.source)
-        if len(article.text) > settings.api_max_chars:
-            raise too_large(
-                f"article text has {len(article.text):,} characters, over the limit of {settings.api_max_chars:,}; "
-                "split it into parts"
-            )
+            assert item.url is not None and page is not None  # the request model guarantees exactly one input
+            article = article_from_page(page, item.id or item.url, title=item.title, source=item.source)
+        check_size("article text", len(article.text), settings.api_max_chars)
         return article
 
     async def analyse(items: Sequence[AnalyzeRequest]) -> list[Analysis]:
-        articles = [await asyncio.to_thread(to_article, number, item) for number, item in enumerate(items, start=1)]
+        """Admit, then do the work: sizes are checked before anything runs; URLs are fetched
+        on their own bounded pool (waiting on the network must not hold the CPU slots that a
+        plain-text request needs); extraction and analysis run on the analysis pool, under its
+        admission limit and time limit."""
+        for item in items:
+            if item.text is not None:
+                check_size("article text", len(item.text), settings.api_max_chars)
+            if item.html is not None:
+                check_size("html", len(item.html), settings.api_max_html_chars)
+        try:
+            configured = [
+                detector.with_options(
+                    threshold=item.threshold, techniques=item.techniques, max_chars=settings.api_max_chars
+                )
+                for item in items
+            ]
+        except ValueError as error:
+            raise ApiError(422, "invalid_request", f"techniques: {error}") from None
+
+        pages: dict[int, Page] = {}
+        for number, item in enumerate(items, start=1):
+            if item.url is not None:
+                pages[number] = await fetch_pool.run(partial(fetch_page, item.url))
+                if pages[number].content_type != "text/plain":
+                    check_size("fetched page", len(pages[number].text), settings.api_max_html_chars)
 
         def work() -> list[Analysis]:
             return [
-                detector.analyze(
-                    article, threshold=item.threshold, techniques=item.techniques, max_chars=settings.api_max_chars
-                )
-                for article, item in zip(articles, items, strict=True)
+                chosen.analyze(to_article(number, item, pages.get(number)))
+                for number, (item, chosen) in enumerate(zip(items, configured, strict=True), start=1)
             ]
 
         return await pool.run(work)
@@ -153,7 +182,7 @@ def create_app(
     async def report(request: AnalyzeRequest) -> HTMLResponse:
         """Analyse one article and answer the self-contained HTML report (the view the web page shows)."""
         (analysis,) = await analyse([request])
-        return HTMLResponse(render_report([analysis]), headers={"Content-Security-Policy": _report_policy()})
+        return HTMLResponse(render_report([analysis]), headers={"Content-Security-Policy": _report_policy("'self'")})
 
     @app.get("/api/v1/techniques", response_model=list[TechniqueOut], tags=["reference"])
     async def list_techniques() -> list[dict[str, str]]:
@@ -192,25 +221,44 @@ def create_app(
     @app.get("/corpus", response_class=HTMLResponse, include_in_schema=False)
     async def corpus_dashboard(source: str = "", technique: str = "", since: str = "", until: str = "") -> HTMLResponse:
         filters = {"source": source, "technique": technique, "since": since, "until": until}
-        return HTMLResponse(await asyncio.to_thread(corpus.dashboard, filters))
+        page = await asyncio.to_thread(corpus.dashboard, filters)
+        return HTMLResponse(page, headers={"Content-Security-Policy": inline_scripts_policy(page)})
 
     @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def corpus_article(article_id: int) -> HTMLResponse:
         page = await asyncio.to_thread(corpus.article, article_id)
-        return HTMLResponse(page, headers={"Content-Security-Policy": _report_policy()})
+        return HTMLResponse(page, headers={"Content-Security-Policy": _report_policy("'self'")})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Any:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
     return app
 
 
-def _report_policy() -> str:
-    return f"default-src 'none'; style-src 'unsafe-inline'; script-src {report_script_hash()}; img-src data:"
+def _report_policy(frame_ancestors: str = "'none'") -> str:
+    """The report's policy as a response header: its own script only, and who may frame it
+    (a meta element cannot say that)."""
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src {report_script_hash()}; img-src data:; "
+        f"base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
+    )
+
+
+def inline_scripts_policy(page: str) -> str:
+    """A policy allowing exactly the inline scripts of `page` (the dashboard's Plotly charts)."""
+    hashes = " ".join(script_hash(script) for script in _INLINE_SCRIPT.findall(page))
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+_INLINE_SCRIPT = re.compile(r"<script(?: [^>]*)?>(.*?)</script>", re.DOTALL)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -87,9 +87,10 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 class AnalysisPool:
-    """Runs blocking analyses on `max_concurrent` threads with a bounded queue and a time limit."""
+    """Runs blocking work on `max_concurrent` threads with a bounded queue and a time limit."""
 
-    def __init__(self, max_concurrent: int, max_waiting: int, timeout: float):
+    def __init__(self, max_concurrent: int, max_waiting: int, timeout: float, *, name: str = "analysis"):
+        self.name = name
         self.max_concurrent = max_concurrent
         self.executor: ThreadPoolExecutor | None = None
         self.capacity = max_concurrent + max_waiting
@@ -102,7 +103,11 @@ class AnalysisPool:
         with self.lock:
             if self.admitted >= self.capacity:
                 raise ApiError(
-                    503, "busy", "the server is busy with other analyses; retry in a few seconds", {"Retry-After": "2"}
+                    503,
+                    "busy",
+                    f"the server is busy with other {'fetches' if self.name == 'fetch' else 'analyses'}; "
+                    "retry in a few seconds",
+                    {"Retry-After": "2"},
                 )
             self.admitted += 1
 
@@ -114,13 +119,14 @@ class AnalysisPool:
                     self.admitted -= 1
 
         if self.executor is None:
-            self.executor = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix="propscope-analysis")
+            self.executor = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix=f"propscope-{self.name}")
         future = asyncio.get_running_loop().run_in_executor(self.executor, guarded)
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError:
+            what = "fetching the page" if self.name == "fetch" else "the analysis"
             raise ApiError(
-                504, "timeout", f"the analysis took longer than the limit of {self.timeout:g} s; send a shorter text"
+                504, "timeout", f"{what} took longer than the limit of {self.timeout:g} s; send a shorter text"
             ) from None
 
     def close(self) -> None:

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from propscope import techniques
 
-TechniqueName = Literal[techniques.TECHNIQUE_NAMES]  # type: ignore[valid-type]
+TechniqueName = Literal[  # type: ignore[valid-type]
+    tuple(dict.fromkeys(name for scheme in techniques.SCHEMES.values() for name in scheme.names))
+]
 
 INPUTS = ("text", "html", "url")
 EXAMPLE_TEXT = (
@@ -51,7 +53,7 @@ class AnalyzeRequest(BaseModel):
     threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Span threshold; lower finds more. Default: the model's tuned value."
     )
-    techniques: list[TechniqueName] | None = Field(None, description="Keep only these techniques.")
+    techniques: list[TechniqueName] | None = Field(None, min_length=1, description="Keep only these techniques.")
 
     @model_validator(mode="after")
     def _one_input(self) -> AnalyzeRequest:
@@ -88,7 +90,9 @@ class SpanOut(BaseModel):
     start: int = Field(description="Offset of the first character, in code points of article.text.")
     end: int = Field(description="Offset after the last character.")
     technique: str
-    score: float
+    score: float = Field(
+        description="For a calibrated model, the probability that annotators marked a propaganda passage here."
+    )
     text: str
 
 
@@ -100,15 +104,34 @@ class SentenceOut(BaseModel):
     techniques: list[str]
 
 
+class GenreOut(BaseModel):
+    label: Literal[techniques.GENRES] = Field(description="opinion, reporting or satire.")  # type: ignore[valid-type]
+    probabilities: dict[str, float] = Field(description="The probability of each genre.")
+
+
+class FramesOut(BaseModel):
+    labels: list[str] = Field(description="The frames the article uses (SemEval-2023 subtask 2).")
+    scores: dict[str, float] = Field(description="A score in [0, 1] for every frame.")
+
+
 class AnalysisOut(BaseModel):
-    """The analysis of one article: spans with offsets, sentences and the article-level score."""
+    """The analysis of one article: spans with offsets, sentences and the article-level score;
+    with the SemEval-2023 scheme also its genre and frames."""
 
     article: ArticleOut
     model_id: str
-    score: float = Field(description="Article-level propaganda score in [0, 1]: the mean sentence score.")
+    scheme: Literal[tuple(techniques.SCHEMES)] = Field(  # type: ignore[valid-type]
+        description="The taxonomy of the spans' techniques: semeval2020 (14 PTC techniques) or semeval2023 (23)."
+    )
+    score: float = Field(
+        description="Article-level propaganda score in [0, 1]: the mean calibrated sentence score, i.e. the expected "
+        "share of its sentences that contain a technique."
+    )
     covered_share: float = Field(description="Share of the text inside at least one span.")
     spans: list[SpanOut]
     sentences: list[SentenceOut]
+    genre: GenreOut | None = Field(None, description="Only from models that predict the genre.")
+    frames: FramesOut | None = Field(None, description="Only from models that predict frames.")
 
 
 class BatchOut(BaseModel):

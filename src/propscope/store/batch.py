@@ -14,16 +14,16 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from propscope.article import Analysis, Article
-from propscope.detect.model import Detector
+from propscope.detect.model import Detector, DetectorConfig
+from propscope.runs import RunSummary
 from propscope.store.schema import content_hash
 from propscope.store.writer import analysed_hashes, finish_run, start_run, store_chunk
 
@@ -32,23 +32,10 @@ CHUNK = 16
 
 @dataclass(frozen=True)
 class BatchOptions:
-    model: Path | None = None
-    threshold: float | None = None
-    max_chars: int = 1_000_000
+    """The detector to run (model folder and options) and how many processes run it."""
+
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
     workers: int = 1
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    run_id: int
-    model_id: str
-    seen: int
-    analysed: int
-    skipped: int
-    spans: int
-    seconds: float
-    analysis_seconds: float
-    storage_seconds: float
 
 
 Progress = Callable[[int], None]
@@ -56,13 +43,12 @@ Progress = Callable[[int], None]
 _worker_detector: dict[str, Detector] = {}
 
 
-def _load_worker(model: Path | None) -> None:
-    _worker_detector["detector"] = Detector.load(model, threads=1, spin=False)
+def _load_worker(config: DetectorConfig) -> None:
+    _worker_detector["detector"] = config.load(threads=1, spin=False)
 
 
-def _analyse(articles: Sequence[Article], threshold: float | None, max_chars: int) -> list[Analysis]:
-    detector = _worker_detector["detector"]
-    return list(detector.analyze_many(articles, threshold=threshold, max_chars=max_chars))
+def _analyse(articles: Sequence[Article]) -> list[Analysis]:
+    return list(_worker_detector["detector"].analyze_many(articles))
 
 
 def unstored(engine: Engine, articles: Sequence[Article], model_id: str, seen: set[str]) -> list[Article]:
@@ -80,9 +66,10 @@ def unstored(engine: Engine, articles: Sequence[Article], model_id: str, seen: s
 
 
 def load_analyses(
-    engine: Engine, analyses: Sequence[Analysis], model_id: str, settings: dict[str, Any]
-) -> BatchSummary:
-    """Store analyses made elsewhere (a Ray run) as one run, skipping texts already stored."""
+    engine: Engine, analyses: Sequence[Analysis], model_id: str, settings: dict[str, Any], *, made_by: str = "ray"
+) -> RunSummary:
+    """Store analyses made elsewhere (by `made_by`, e.g. a Ray run) as one run, skipping texts
+    already stored."""
     started = time.monotonic()
     run_id = start_run(engine, model_id, settings)
     seen: set[str] = set()
@@ -92,24 +79,30 @@ def load_analyses(
         store_chunk(engine, run_id, [a for a in chunk if id(a.article) in todo], len(chunk) - len(todo))
     run = finish_run(engine, run_id)
     seconds = time.monotonic() - started
-    return BatchSummary(
-        run_id,
-        model_id,
-        run.articles_seen,
-        run.articles_analysed,
-        run.articles_skipped,
-        run.spans,
-        seconds,
-        0.0,
-        seconds,
+    return RunSummary(
+        engine=made_by,
+        model_id=model_id,
+        analysed=run.articles_analysed,
+        skipped=run.articles_skipped,
+        spans=run.spans,
+        seconds=seconds,
+        settings=settings,
+        run_id=run_id,
+        analysis_seconds=0.0,
+        storage_seconds=seconds,
     )
 
 
-def run_batch(engine: Engine, articles: Sequence[Article], options: BatchOptions, progress: Progress) -> BatchSummary:
+def run_batch(engine: Engine, articles: Sequence[Article], options: BatchOptions, progress: Progress) -> RunSummary:
     """Analyse and store `articles`; `progress(n)` is called as n more articles are done."""
     started = time.monotonic()
-    detector = Detector.load(options.model, spin=options.workers == 1)
-    settings = {"threshold": options.threshold, "max_chars": options.max_chars, "workers": options.workers}
+    detector = options.detector.load(spin=options.workers == 1)
+    settings = {
+        "threshold": options.detector.threshold,
+        "techniques": list(options.detector.techniques) if options.detector.techniques else None,
+        "max_chars": options.detector.max_chars,
+        "workers": options.workers,
+    }
     run_id = start_run(engine, detector.model_id, settings)
     timing = {"analysis": 0.0, "storage": 0.0}
     done: set[str] = set()
@@ -129,20 +122,21 @@ def run_batch(engine: Engine, articles: Sequence[Article], options: BatchOptions
     if options.workers == 1:
         for todo, skipped in pending_chunks():
             begun = time.monotonic()
-            analyses = list(detector.analyze_many(todo, threshold=options.threshold, max_chars=options.max_chars))
+            analyses = list(detector.analyze_many(todo))
             timing["analysis"] += time.monotonic() - begun
             store(analyses, skipped)
     else:
         _run_pool(pending_chunks(), options, store, timing)
     run = finish_run(engine, run_id)
-    return BatchSummary(
-        run_id=run_id,
+    return RunSummary(
+        engine="local",
         model_id=detector.model_id,
-        seen=run.articles_seen,
         analysed=run.articles_analysed,
         skipped=run.articles_skipped,
         spans=run.spans,
         seconds=time.monotonic() - started,
+        settings=settings,
+        run_id=run_id,
         analysis_seconds=timing["analysis"],
         storage_seconds=timing["storage"],
     )
@@ -156,10 +150,10 @@ def _run_pool(
 ) -> None:
     """Keep every worker busy with a couple of chunks in flight, and store results in input order."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(options.workers, context, initializer=_load_worker, initargs=(options.model,)) as pool:
+    with ProcessPoolExecutor(options.workers, context, initializer=_load_worker, initargs=(options.detector,)) as pool:
         in_flight: deque[tuple[Future[list[Analysis]], int]] = deque()
         for todo, skipped in chunks:
-            future = pool.submit(_analyse, todo, options.threshold, options.max_chars)
+            future = pool.submit(_analyse, todo)
             in_flight.append((future, skipped))
             while len(in_flight) > 2 * options.workers:
                 _collect(in_flight.popleft(), store, timing)

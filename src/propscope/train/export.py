@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from propscope.detect.predict import SpanHead, Thresholds
+from propscope.detect.predict import SpanHead
 from propscope.train.base import sha256
 from propscope.train.model import EncoderForExport, PropagandaTagger
 
@@ -44,9 +44,7 @@ def export_onnx(model: PropagandaTagger, path: Path) -> None:
     )
 
 
-def export_model(
-    model: PropagandaTagger, head: SpanHead, thresholds: Thresholds, base: str, out: Path, summary: dict[str, Any]
-) -> None:
+def export_model(model: PropagandaTagger, head: SpanHead, base: str, out: Path, summary: dict[str, Any]) -> None:
     """Write every file of the model folder; the model card is written last."""
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(model, out / "encoder.onnx")
@@ -60,9 +58,12 @@ def export_model(
         "window_tokens": config["window_tokens"],
         "stride": config["inference_stride"],
         "thresholds": summary["thresholds"],
+        "calibration": summary["calibration"],
         "dev": {name: summary["dev"][name] for name in ("si", "tc", "flc", "sentence")},
         "history": summary["history"],
         "training": config,
+        "data": summary["data"],
+        **({"teacher": summary["teacher"]} if "teacher" in summary else {}),
         "encoder_sha256": sha256(out / "encoder.onnx"),
     }
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")

@@ -25,13 +25,16 @@ from torch import nn
 
 from propscope.detect.encoding import encode_texts
 from propscope.detect.predict import Encoded, SpanHead, Thresholds
-from propscope.detect.tuning import DevTuner, f1_summary
+from propscope.detect.tuning import DevTuner
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.ptc import PtcCorpus, read_ptc_folder
+from propscope.techniques import TECHNIQUE_NAMES
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.data import WindowExample, article_examples
-from propscope.train.export import export_model
+from propscope.train.export import MODEL_FILE, export_model
 from propscope.train.model import PropagandaTagger
+from propscope.train.teacher import CACHE_FILE as TEACHER_CACHE
+from propscope.train.teacher import teacher_views
 
 log = logging.getLogger("propscope.train")
 
@@ -56,7 +59,19 @@ class TrainConfig:
     inference_stride: int = 192
     seed: int = 13
     span_loss_weight: float = 1.0
+    #: Weight each technique's span loss by (largest class count / its count) ** this power:
+    #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
+    class_balance: float = 0.5
+    #: a model folder written by `propscope train` whose outputs the student also learns from
+    teacher: str | None = None
+    #: share of the teacher in every target (token and span); the rest is the gold label
+    distill_weight: float = 0.5
     limit_articles: int | None = None
+
+
+def corpus_counts(corpus: PtcCorpus) -> dict[str, int]:
+    """How much data a split held, for the model card (a --limit-articles run holds less)."""
+    return {"articles": len(corpus.articles), "spans": sum(len(s) for s in corpus.tc_spans().values())}
 
 
 def set_seed(seed: int) -> None:
@@ -73,16 +88,24 @@ def batches(examples: list[WindowExample], size: int, rng: random.Random) -> Ite
 
 
 def collate(
-    batch: list[WindowExample], cls_id: int, sep_id: int, pad_id: int
+    batch: list[WindowExample], specials: tuple[int, int, int], distill_weight: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    ids, mask = frame_rows([e.ids for e in batch], cls_id, sep_id, pad_id)
+    """Framed ids, mask, per-token targets (gold mixed with the teacher's where there is one)
+    and the mask of real tokens."""
+    ids, mask = frame_rows([e.ids for e in batch], *specials)
     labels = torch.zeros((*ids.shape, batch[0].labels.shape[1]))
     valid = torch.zeros(ids.shape)
     for row, example in enumerate(batch):
         n = len(example.ids)
-        labels[row, 1 : n + 1] = torch.from_numpy(example.labels)
+        labels[row, 1 : n + 1] = torch.from_numpy(mixed(example.labels, example.soft_labels, distill_weight))
         valid[row, 1 : n + 1] = 1
     return torch.from_numpy(ids), torch.from_numpy(mask), labels, valid
+
+
+def mixed(gold: np.ndarray, soft: np.ndarray | None, weight: float) -> np.ndarray:
+    """(1 - weight) * gold + weight * teacher; cross-entropy is linear in its target, so this is
+    the same as weighting a gold loss and a distillation loss."""
+    return gold if soft is None else ((1.0 - weight) * gold + weight * soft).astype(np.float32)
 
 
 def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -96,16 +119,33 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) 
     return (per_token * valid).sum() / valid.sum()
 
 
-def pooled_spans(hidden: torch.Tensor, batch: list[WindowExample]) -> tuple[torch.Tensor, torch.Tensor] | None:
+def class_weights(examples: list[WindowExample], power: float) -> torch.Tensor:
+    """Span-loss weight per technique, (largest count / count) ** power, from the training windows.
+
+    Without it the span head learns that Loaded_Language (a third of all spans) is always the
+    safest answer and never predicts the seven rarest techniques."""
+    counts = np.ones(len(TECHNIQUE_NAMES))
+    for example in examples:
+        for span in example.spans:
+            counts[span.technique] += 1  # a span seen in two windows counts twice, as it is trained twice
+    return torch.tensor((counts.max() / counts) ** power, dtype=torch.float32)
+
+
+def pooled_spans(
+    hidden: torch.Tensor, batch: list[WindowExample], distill_weight: float
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The span head's inputs for the gold spans of a batch, and their target distributions."""
     rows, targets = [], []
     for row, example in enumerate(batch):
         for span in example.spans:
             vectors = hidden[row, span.first : span.last]
             rows.append(torch.cat([vectors.mean(0), vectors.max(0).values, torch.from_numpy(span.features)]))
-            targets.append(span.technique)
+            targets.append(
+                mixed(np.eye(len(TECHNIQUE_NAMES), dtype=np.float32)[span.technique], span.soft, distill_weight)
+            )
     if not rows:
         return None
-    return torch.stack(rows), torch.tensor(targets)
+    return torch.stack(rows), torch.from_numpy(np.stack(targets))
 
 
 def head_to_numpy(model: PropagandaTagger) -> SpanHead:
@@ -141,8 +181,70 @@ def encode_with_torch(
     return dict(zip(article_ids, encoded, strict=True))
 
 
-def train(config: TrainConfig, out: Path) -> dict[str, Any]:
-    """Train, select the best epoch on dev, tune thresholds, export; returns the run summary."""
+RESUME_FILE = "resume.pt"
+
+
+@dataclass
+class TrainingState:
+    """What an interrupted run needs to go on exactly where it stopped: saved after every epoch."""
+
+    epoch: int
+    history: list[dict[str, Any]]
+    best_key: float
+    best_state: dict[str, torch.Tensor] | None
+    rng_state: Any
+
+
+def save_state(
+    path: Path,
+    state: TrainingState,
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    config: TrainConfig,
+) -> None:
+    """Write the resume file atomically, so a kill while saving leaves the previous epoch's file."""
+    partial = path.with_suffix(".partial")
+    torch.save(
+        {
+            "config": asdict(config),
+            "state": asdict(state),
+            "model": model.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "schedule": schedule.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "numpy_rng": np.random.get_state(),
+        },
+        partial,
+    )
+    partial.replace(path)
+
+
+def load_state(
+    path: Path,
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    config: TrainConfig,
+) -> TrainingState:
+    """Restore a run saved by `save_state`; refuses a file written for another configuration."""
+    saved = torch.load(path, weights_only=False)
+    if saved["config"] != asdict(config):
+        changed = sorted(k for k in saved["config"] if saved["config"][k] != asdict(config).get(k))
+        raise ValueError(f"{path} was written by a run with other settings ({', '.join(changed)}); resume with those")
+    model.load_state_dict(saved["model"])
+    optimiser.load_state_dict(saved["optimiser"])
+    schedule.load_state_dict(saved["schedule"])
+    torch.set_rng_state(saved["torch_rng"])
+    np.random.set_state(saved["numpy_rng"])
+    return TrainingState(**saved["state"])
+
+
+def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, Any]:
+    """Train, select the best epoch on dev, tune thresholds, export; returns the run summary.
+
+    With `resume`, a run interrupted after some epochs continues from `out/resume.pt` and ends
+    with the same weights it would have reached uninterrupted."""
     set_seed(config.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     base = resolve_base(config.base)
@@ -154,12 +256,20 @@ def train(config: TrainConfig, out: Path) -> dict[str, Any]:
     train_corpus = read_ptc_folder(Path(config.train_dir)).first(config.limit_articles)
     dev_corpus = read_ptc_folder(Path(config.dev_dir)).first(config.limit_articles)
     gold = train_corpus.tc_spans()
+    out.mkdir(parents=True, exist_ok=True)
+    teachers = (
+        teacher_views(Path(config.teacher), train_corpus.articles, gold, out / TEACHER_CACHE) if config.teacher else {}
+    )
     examples = [
         example
         for article_id, article in train_corpus.articles.items()
-        for example in article_examples(tokenizer, article, gold[article_id], config.window_tokens, config.train_stride)
+        for example in article_examples(
+            tokenizer, article, gold[article_id], config.window_tokens, config.train_stride, teachers.get(article_id)
+        )
     ]
     log.info("train: %d articles, %d windows", len(train_corpus.articles), len(examples))
+    weights = class_weights(examples, config.class_balance)
+    log.info("span class weights %s", [round(float(w), 2) for w in weights])
     model = PropagandaTagger(base)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     steps = config.epochs * math.ceil(len(examples) / config.batch_size)
@@ -169,21 +279,22 @@ def train(config: TrainConfig, out: Path) -> dict[str, Any]:
     )
     tuner = DevTuner(dev_corpus)
     rng = random.Random(config.seed)
-    history: list[dict[str, Any]] = []
-    best_state: dict[str, torch.Tensor] | None = None
-    best_key = -1.0
-    out.mkdir(parents=True, exist_ok=True)
-    for epoch in range(1, config.epochs + 1):
+    state = TrainingState(epoch=0, history=[], best_key=-1.0, best_state=None, rng_state=rng.getstate())
+    if resume and (out / RESUME_FILE).is_file():
+        state = load_state(out / RESUME_FILE, model, optimiser, schedule, config)
+        rng.setstate(state.rng_state)
+        log.info("resumed after epoch %d of %d", state.epoch, config.epochs)
+    for epoch in range(state.epoch + 1, config.epochs + 1):
         model.train()
         started, seen_tokens = time.monotonic(), 0
         for step, batch in enumerate(batches(examples, config.batch_size, rng), start=1):
-            ids, mask, labels, valid = collate(batch, *specials)
+            ids, mask, labels, valid = collate(batch, specials, config.distill_weight)
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
-            pooled = pooled_spans(hidden, batch)
+            pooled = pooled_spans(hidden, batch, config.distill_weight)
             if pooled is not None:
                 loss = loss + config.span_loss_weight * nn.functional.cross_entropy(
-                    model.span_logits(pooled[0]), pooled[1]
+                    model.span_logits(pooled[0]), pooled[1], weight=weights
                 )
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
@@ -199,25 +310,38 @@ def train(config: TrainConfig, out: Path) -> dict[str, Any]:
         head = head_to_numpy(model)
         scores = max(
             (tuner.score(encoded, head, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
-            key=lambda candidate: candidate["si"]["f1"],
+            key=lambda candidate: candidate.f1()["si"],
         )
-        history.append({"epoch": epoch, "seconds": round(time.monotonic() - started), **f1_summary(scores)})
-        log.info("epoch %d dev (best of span thresholds %s): %s", epoch, SELECTION_THRESHOLDS, json.dumps(history[-1]))
-        key = scores["si"]["f1"] + scores["tc"]["f1"]
-        if key > best_key:
-            best_key, best_state = key, {k: v.detach().clone() for k, v in model.state_dict().items()}
-            torch.save(best_state, out / "checkpoint.pt")
-    assert best_state is not None
-    model.load_state_dict(best_state)
+        state.history.append({"epoch": epoch, "seconds": round(time.monotonic() - started), **scores.f1()})
+        log.info(
+            "epoch %d dev (best of span thresholds %s): %s", epoch, SELECTION_THRESHOLDS, json.dumps(state.history[-1])
+        )
+        key = scores.f1()["si"] + scores.f1()["tc"]
+        if key > state.best_key:
+            state.best_key, state.best_state = key, {k: v.detach().clone() for k, v in model.state_dict().items()}
+            torch.save(state.best_state, out / "checkpoint.pt")
+        state.epoch, state.rng_state = epoch, rng.getstate()
+        save_state(out / RESUME_FILE, state, model, optimiser, schedule, config)
+    assert state.best_state is not None
+    model.load_state_dict(state.best_state)
     model.eval()
     head = head_to_numpy(model)
-    thresholds, dev_scores = tuner.tune(encode_with_torch(model, dev_corpus, tokenizer, config), head)
-    log.info("tuned thresholds %s: %s", thresholds, json.dumps(f1_summary(dev_scores)))
+    thresholds, calibration, dev_scores = tuner.tune(encode_with_torch(model, dev_corpus, tokenizer, config), head)
+    log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {
         "config": asdict(config) | {"base_sha256": base_sha256},
-        "history": history,
+        "history": state.history,
         "thresholds": asdict(thresholds),
-        "dev": dev_scores,
+        "calibration": calibration.to_dict(),
+        "dev": dev_scores.to_dict(),
+        "data": {"train": corpus_counts(train_corpus), "dev": corpus_counts(dev_corpus)},
     }
-    export_model(model, head, thresholds, base, out, summary)
+    if config.teacher:
+        taught_by = json.loads((Path(config.teacher) / MODEL_FILE).read_text(encoding="utf-8"))
+        summary["teacher"] = {
+            "model_id": taught_by["model_id"],
+            "base": taught_by["base"],
+            "dev_f1": {task: taught_by["dev"][task]["f1"] for task in ("si", "tc", "flc", "sentence")},
+        }
+    export_model(model, head, base, out, summary)
     return summary

@@ -1,8 +1,13 @@
-"""Making the model that ships: int8 quantisation, thresholds tuned on what ships, a model card.
+"""Making the model that ships: int8 quantisation, thresholds and calibration fitted on what
+ships, a model card.
 
 Quantisation shrinks the encoder about four times and speeds it up, but may cost accuracy, so
 both variants are scored on dev with thresholds tuned for each; int8 ships only where its F1
-stays within `tolerance` of fp32 on SI and TC. No torch here: this runs on the ONNX files.
+stays within `tolerance` of fp32 on SI and TC. Weights are quantised to 7 bits ("reduce
+range"): 8-bit weights times 8-bit activations can overflow the 16-bit sums of the AVX2
+kernels, which then saturate, while AVX-512 VNNI kernels do not, so the same model gave
+different spans on different x86-64 CPUs. With 7-bit weights no kernel saturates and every CPU
+computes the same integers. No torch here: this runs on the ONNX files.
 """
 
 from __future__ import annotations
@@ -10,14 +15,15 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from propscope.detect.model import MODEL_FILE, Detector
-from propscope.detect.tuning import DevTuner, f1_summary
-from propscope.evaluation import evaluate, model_predictions
+from propscope.detect.runtime import MODEL_FILE, ModelRuntime
+from propscope.detect.tuning import DevTuner
+from propscope.evaluation import Evaluation, evaluate, model_predictions
 from propscope.formats.ptc import read_ptc_folder
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
@@ -32,31 +38,38 @@ def quick_check_scores(folder: Path, dev_dir: Path) -> dict[str, float]:
     """F1 of the finished model folder on the first 10 dev articles, as `propscope evaluate
     --split dev --limit 10` computes them: CI re-computes these in seconds to check that the
     shipped files and the inference code still give the recorded figures."""
-    gold, predictions, tc = model_predictions(Detector.load(folder), read_ptc_folder(dev_dir), limit=10)
-    return f1_summary(evaluate(gold, predictions, tc_predictions=tc))
+    gold, predictions, tc = model_predictions(ModelRuntime.load(folder), read_ptc_folder(dev_dir), limit=10)
+    return evaluate(gold, predictions, tc_predictions=tc).f1()
 
 
 def quantize_encoder(source: Path, target: Path) -> None:
-    """Dynamic int8 quantisation with per-channel weight scales."""
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+    """Dynamic int8 quantisation, per-channel weight scales, 7-bit weights (see the module)."""
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
 
 
-def tune_variant(folder: Path, dev_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Tuned thresholds and dev scores for the model folder as it is."""
+def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
+    """Tuned thresholds, calibration (with its cross-fitted check) and dev scores for the model
+    folder as it is."""
     corpus = read_ptc_folder(dev_dir)
-    detector = Detector.load(folder)
+    runtime = ModelRuntime.load(folder)
     article_ids = list(corpus.articles)
-    encoded = dict(zip(article_ids, detector.encode_many([corpus.articles[a].text for a in article_ids]), strict=True))
-    thresholds, scores = DevTuner(corpus).tune(encoded, detector.head)
+    encoded = dict(zip(article_ids, runtime.encode_many([corpus.articles[a].text for a in article_ids]), strict=True))
+    tuner = DevTuner(corpus)
+    thresholds, calibration, scores = tuner.tune(encoded, runtime.head)
+    check = tuner.check_calibration(encoded, thresholds)
     return {
-        "span": thresholds.span,
-        "second_technique": thresholds.second_technique,
-        "max_gap": thresholds.max_gap,
-    }, scores
+        "thresholds": asdict(thresholds),
+        "calibration": calibration.to_dict(),
+        "cross_fitted_ece": {"span": round(check.span_ece, 4), "sentence": round(check.sentence_ece, 4)},
+        "dev": scores,
+    }
 
 
-def ship(trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 0.01) -> dict[str, Any]:
-    """Write the shipped model folder `out` from a trained (fp32) model folder."""
+def ship(
+    trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 0.01, notes: str | None = None
+) -> dict[str, Any]:
+    """Write the shipped model folder `out` from a trained (fp32) model folder; `notes`
+    (Markdown: failure modes seen by people) go into the model card."""
     out.mkdir(parents=True, exist_ok=True)
     description: dict[str, Any] = json.loads((trained / MODEL_FILE).read_text())
     training = description["training"]
@@ -74,11 +87,11 @@ def ship(trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 
             quantize_encoder(trained / "encoder.onnx", folder / "encoder.onnx")
         else:
             shutil.copyfile(trained / "encoder.onnx", folder / "encoder.onnx")
-        thresholds, scores = tune_variant(folder, dev_dir)
-        variants[variant] = {"thresholds": thresholds, "dev": scores, "folder": folder}
-        log.info("%s: thresholds %s, dev %s", variant, thresholds, json.dumps(f1_summary(scores)))
-    fp32, int8 = variants["fp32"]["dev"], variants["int8"]["dev"]
-    int8_holds = all(int8[task]["f1"] >= fp32[task]["f1"] - tolerance for task in ("si", "tc"))
+        variants[variant] = tune_variant(folder, dev_dir) | {"folder": folder}
+        log.info("%s: thresholds %s, dev %s", variant, variants[variant]["thresholds"], variants[variant]["dev"].f1())
+    fp32: Evaluation = variants["fp32"]["dev"]
+    int8: Evaluation = variants["int8"]["dev"]
+    int8_holds = all(int8.f1()[task] >= fp32.f1()[task] - tolerance for task in ("si", "tc"))
     chosen = "int8" if int8_holds else "fp32"
     for file in ("encoder.onnx", "tokenizer.json", "span_head.npz"):
         shutil.copyfile(variants[chosen]["folder"] / file, out / file)
@@ -86,18 +99,34 @@ def ship(trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 
         model_id=name,
         precision=chosen,
         thresholds=variants[chosen]["thresholds"],
-        dev={task: variants[chosen]["dev"][task] for task in ("si", "tc", "flc", "sentence")},
-        variants={v: {"thresholds": d["thresholds"], "dev_f1": f1_summary(d["dev"])} for v, d in variants.items()},
+        calibration=variants[chosen]["calibration"],
+        cross_fitted_ece=variants[chosen]["cross_fitted_ece"],
+        dev=variants[chosen]["dev"].to_dict(),
+        variants={v: {"thresholds": d["thresholds"], "dev_f1": d["dev"].f1()} for v, d in variants.items()},
         command=(
-            f"propscope train --out {trained} --base {training['base']} --epochs {training['epochs']} "
-            f"--learning-rate {training['learning_rate']} --batch-size {training['batch_size']} "
-            f"--seed {training['seed']} && propscope ship {trained} --out {out}"
+            f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
+            f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
+            f"--batch-size {training['batch_size']} --seed {training['seed']}"
+            + (f" --teacher {_shown(Path(training['teacher']))}" if training.get("teacher") else "")
+            + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
         ),
     )
+    description[QUICK_CHECK_KEY] = {}
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     description[QUICK_CHECK_KEY] = quick_check_scores(out, dev_dir)
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
-    write_model_card(out, description)
+    write_model_card(out, description, notes)
     for data in variants.values():
         shutil.rmtree(data["folder"])
     return description
+
+
+def _shown(path: Path) -> str:
+    """A path as the model card may show it: relative to the working folder where possible,
+    else its last two parts; never the build machine's absolute layout."""
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(Path("...", *path.parts[-2:]))

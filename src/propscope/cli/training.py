@@ -1,0 +1,119 @@
+"""Commands that make models: train, ship."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from propscope.cli.common import print_json, state
+
+
+def train(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder to write the trained model into (and its checkpoints).")],
+    base: Annotated[
+        str,
+        typer.Option(
+            help="Encoder: a Hugging Face model folder or hub name; 'minilm' is the packaged all-MiniLM-L6-v2."
+        ),
+    ] = "minilm",
+    train_dir: Annotated[
+        Path | None, typer.Option(help="PTC training folder. Default: <PROPSCOPE_PTC_DIR>/train.")
+    ] = None,
+    dev_dir: Annotated[
+        Path | None, typer.Option(help="PTC dev folder for selection. Default: <PROPSCOPE_PTC_DIR>/dev.")
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 3,
+    learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 8e-5,
+    batch_size: Annotated[int, typer.Option(min=1, help="Windows per optimisation step.")] = 16,
+    seed: Annotated[int, typer.Option(help="Seed for shuffling and initialisation; runs are reproducible.")] = 13,
+    class_balance: Annotated[
+        float,
+        typer.Option(min=0.0, help="Span-loss class weights (largest count / count) ** this; 0 turns them off."),
+    ] = 0.5,
+    teacher: Annotated[
+        Path | None,
+        typer.Option(help="Distil from this model folder (made by 'propscope train', e.g. with a larger --base)."),
+    ] = None,
+    distill_weight: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="With --teacher: the teacher's share of every training target.")
+    ] = 0.5,
+    limit_articles: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N articles of each split (smoke tests).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue an interrupted run from OUT/resume.pt (saved after every epoch).")
+    ] = False,
+) -> None:
+    """Fine-tune an encoder on PTC train, select the best epoch and thresholds on dev, export ONNX.
+
+    Needs the training extra (pip install 'propscope\\[train]'). Progress is logged to stderr and
+    to OUT/train.log; after every epoch OUT/resume.pt holds what --resume needs and the best
+    epoch is kept in OUT/checkpoint.pt.
+
+    Example: propscope train --out runs/minilm --epochs 3 --seed 13
+    """
+    from propscope.train.loop import TrainConfig
+    from propscope.train.loop import train as run_training
+
+    settings = state(ctx).settings
+    out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
+    )
+    config = TrainConfig(
+        base=base,
+        train_dir=str(train_dir or settings.ptc_folder("train")),
+        dev_dir=str(dev_dir or settings.ptc_folder("dev")),
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        seed=seed,
+        class_balance=class_balance,
+        teacher=str(teacher) if teacher else None,
+        distill_weight=distill_weight,
+        limit_articles=limit_articles,
+    )
+    summary = run_training(config, out, resume=resume)
+    print_json({"thresholds": summary["thresholds"], "dev": {k: v["f1"] for k, v in summary["dev"].items()}})
+
+
+def ship(
+    ctx: typer.Context,
+    trained: Annotated[Path, typer.Argument(help="A model folder written by 'propscope train'.")],
+    out: Annotated[Path, typer.Option(help="Where to write the model that ships.")] = Path(
+        "src/propscope/models/propscope-minilm"
+    ),
+    dev_dir: Annotated[Path | None, typer.Option(help="PTC dev folder. Default: <PROPSCOPE_PTC_DIR>/dev.")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Markdown with failure modes seen on real articles, for the model card.")
+    ] = None,
+) -> None:
+    """Quantise a trained model to int8, tune thresholds and calibrate scores on dev, write its model card.
+
+    int8 is kept only when its dev SI and TC F1 stay within 0.01 of fp32; otherwise fp32 ships.
+
+    Example: propscope ship runs/minilm --out src/propscope/models/propscope-minilm
+    """
+    from propscope.formats.files import read_text_file
+    from propscope.train.quantize import ship as ship_model
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    description = ship_model(
+        trained,
+        out,
+        dev_dir or state(ctx).settings.ptc_folder("dev"),
+        out.name,
+        notes=read_text_file(notes) if notes else None,
+    )
+    print_json({"precision": description["precision"], "variants": description["variants"]})
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command()(ship)

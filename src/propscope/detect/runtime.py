@@ -1,0 +1,162 @@
+"""A loaded propscope model folder: the machinery behind `Detector`, run with ONNX Runtime.
+
+It holds the ONNX session, the tokenizer, the span head, the tuned thresholds and the score
+calibration, and turns texts into encoder outputs and outputs into spans and analyses.
+Training, shipping and evaluation use it directly (they need the raw outputs); users go
+through `Detector`, which adds their options and checks their input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+from tokenizers import Tokenizer
+
+from propscope import techniques
+from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
+from propscope.detect.calibration import Calibration
+from propscope.detect.encoding import encode_texts
+from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans
+from propscope.detect.windows import load_tokenizer, special_ids
+from propscope.errors import InputError
+from propscope.sentences import split_sentences
+
+MODEL_FILE = "propscope-model.json"
+REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
+
+
+def default_model_dir() -> Path:
+    """The model shipped inside the package, so that a plain pip install can analyse offline."""
+    return Path(__file__).resolve().parents[1] / "models" / "propscope-minilm"
+
+
+@dataclass(frozen=True)
+class ModelRuntime:
+    """Everything loaded from one model folder; immutable, so threads may share it."""
+
+    path: Path
+    description: dict[str, Any]
+    session: ort.InferenceSession
+    tokenizer: Tokenizer
+    head: SpanHead
+    thresholds: Thresholds
+    calibration: Calibration
+
+    @property
+    def model_id(self) -> str:
+        return str(self.description["model_id"])
+
+    @property
+    def scheme(self) -> str:
+        return str(self.description.get("scheme", techniques.DEFAULT_SCHEME))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, threads: int | None = None, spin: bool = True) -> ModelRuntime:
+        """Load a model folder (default: the shipped model); errors name the folder and the fix.
+
+        `spin=False` stops ONNX Runtime's worker threads from busy-waiting between calls, which
+        matters when the same process also runs torch or other thread pools."""
+        folder = Path(path) if path is not None else default_model_dir()
+        if not folder.is_dir():
+            raise InputError(
+                "model folder not found; give a folder made by 'propscope train' with --model", path=folder
+            )
+        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+        if missing:
+            raise InputError(f"is not a propscope model folder: missing {', '.join(missing)}", path=folder)
+        try:
+            description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+            weights = np.load(folder / "span_head.npz")
+            head = SpanHead(*(weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads or os.cpu_count() or 1
+            options.inter_op_num_threads = 1
+            if not spin:
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(str(folder / "encoder.onnx"), options, providers=["CPUExecutionProvider"])
+            return cls(
+                path=folder,
+                description=description,
+                session=session,
+                tokenizer=load_tokenizer(str(folder / "tokenizer.json")),
+                head=head,
+                thresholds=Thresholds(**description["thresholds"]),
+                calibration=Calibration.from_dict(description.get("calibration")),
+            )
+        except InputError:
+            raise
+        except Exception as error:  # any parse or load failure means the folder is damaged
+            raise InputError(
+                f"model folder is corrupt ({type(error).__name__}: {error}); re-export or re-install it", path=folder
+            ) from None
+
+    def encode_many(self, texts: Sequence[str]) -> list[Encoded]:
+        """Token probabilities and hidden states for several texts."""
+        return encode_texts(
+            texts,
+            self.tokenizer,
+            self._run,
+            window_tokens=int(self.description["window_tokens"]),
+            stride=int(self.description["stride"]),
+            specials=special_ids(self.tokenizer),
+        )
+
+    def _run(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        probabilities, hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return probabilities, hidden
+
+    def spans(self, text: str, encoded: Encoded, thresholds: Thresholds | None = None) -> list[Span]:
+        return find_spans(text, encoded, self.head, thresholds or self.thresholds, self.calibration)
+
+    def analysis(self, article: Article, spans: list[Span], encoded: Encoded) -> Analysis:
+        """Sentence flags and the article score from spans and token probabilities.
+
+        A sentence's score is the calibrated probability that it contains a technique, from the
+        highest "inside a technique" probability of its tokens; it is flagged when a reported
+        span overlaps it. The article score is the mean sentence score: the expected share of
+        its sentences that contain a technique.
+        """
+        bounds = split_sentences(article.text)
+        offsets = encoded.tokens.offsets
+        presence = encoded.probabilities[:, 0] if len(encoded.tokens) else np.zeros(0, np.float32)
+        found = techniques_by_sentence(bounds, spans)
+        sentences = []
+        for (start, end), names in zip(bounds, found, strict=True):
+            first, last = np.searchsorted(offsets[:, 1], start, side="right"), np.searchsorted(offsets[:, 0], end)
+            score = float(self.calibration.sentence(presence[first:last].max())) if last > first else 0.0
+            sentences.append(
+                SentenceFlag(start, end, flagged=bool(names), score=round(score, 4), techniques=tuple(sorted(names)))
+            )
+        article_score = float(np.mean([s.score for s in sentences])) if sentences else 0.0
+        return Analysis(
+            article=article,
+            spans=tuple(spans),
+            sentences=tuple(sentences),
+            score=round(article_score, 4),
+            covered_share=round(covered_share(spans, len(article.text)), 4),
+            model_id=self.model_id,
+            scheme=self.scheme,
+        )
+
+
+def techniques_by_sentence(bounds: Sequence[tuple[int, int]], spans: Sequence[Span]) -> list[set[str]]:
+    """The techniques of the spans overlapping each sentence, in time linear in sentences plus
+    the sentences each span covers (an article of thousands of sentences stays fast)."""
+    starts = np.asarray([start for start, _ in bounds], dtype=np.int64)
+    ends = np.asarray([end for _, end in bounds], dtype=np.int64)
+    found: list[set[str]] = [set() for _ in bounds]
+    for span in spans:
+        first = int(np.searchsorted(ends, span.start, side="right"))  # first sentence ending after the start
+        index = first
+        while index < len(bounds) and starts[index] < span.end:
+            found[index].add(span.technique)
+            index += 1
+    return found
