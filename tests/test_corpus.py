@@ -179,7 +179,7 @@ def test_statistics_by_outlet_month_and_technique(db_url: str) -> None:
     with Session(engine) as session:
         found = facts(session, Filters())
         by_outlet = statistics(found, "outlet")
-        assert by_outlet[0] == {
+        assert by_outlet[0].to_dict() == {
             "outlet": "Herald",
             "articles": 2,
             "words": 21,
@@ -189,12 +189,12 @@ def test_statistics_by_outlet_month_and_technique(db_url: str) -> None:
             "techniques_per_1000_words": 142.86,
             "top_techniques": [{"technique": "Loaded_Language", "spans": 2}, {"technique": "Doubt", "spans": 1}],
         }
-        assert by_outlet[1]["outlet"] == "Times" and by_outlet[1]["spans"] == 0
-        assert [(r["month"], r["articles"], r["spans"]) for r in statistics(found, "month")] == [
+        assert by_outlet[1].to_dict()["outlet"] == "Times" and by_outlet[1].spans == 0
+        assert [(r.to_dict()["month"], r.articles, r.spans) for r in statistics(found, "month")] == [
             ("2024-01", 1, 2),
             ("2024-02", 2, 1),
         ]
-        assert statistics(found, "technique") == [
+        assert [row.to_dict() for row in statistics(found, "technique")] == [
             {
                 "technique": "Loaded_Language",
                 "spans": 2,
@@ -206,8 +206,8 @@ def test_statistics_by_outlet_month_and_technique(db_url: str) -> None:
         ]
         february = facts(session, Filters(since=dt.date(2024, 2, 1), source="Herald"))
         assert [f.title for f in february] == ["B"]
-        assert [p["passage"] for p in top_passages(session, Filters(), 2)] == ["one", "one"]
-        assert [p["score"] for p in top_passages(session, Filters(technique="Doubt"))] == [0.4]
+        assert [p.passage for p in top_passages(session, Filters(), 2)] == ["one", "one"]
+        assert [p.score for p in top_passages(session, Filters(technique="Doubt"))] == [0.4]
     engine.dispose()
 
 

@@ -41,7 +41,10 @@ def test_jsonl_records_keep_their_metadata(tmp_path: Path) -> None:
         ('{"text": "no id"}', "feed.jsonl:2: the record has no 'id'; give every article an id"),
         ('{"id": "x", "title": "t"}', "feed.jsonl:2: the record has neither 'text' nor 'html' as a string"),
         ('{"id": "x", "text": 5}', "feed.jsonl:2: field 'text': expected a string, got a number"),
-        ('{"id": "x", "text": "t", "title": {"a": 1}}', "feed.jsonl:2: field 'title': expected a string, got an object"),
+        (
+            '{"id": "x", "text": "t", "title": {"a": 1}}',
+            "feed.jsonl:2: field 'title': expected a string, got an object",
+        ),
         ('{"id": "x", "text": "t", "source": 7}', "feed.jsonl:2: field 'source': expected a string, got a number"),
         ('{"id": "x", "text": "t", "author": ["a"]}', "feed.jsonl:2: field 'author': expected a string, got a list"),
         ("[" * 100_000, "feed.jsonl:2: is nested too deeply to be a record; give flat JSON objects"),

@@ -38,7 +38,7 @@ def test_overlapping_spans_are_nested_and_crossing_ones_split() -> None:
     html = str(marked_text(TEXT, analysis.spans, "a1"))
 
     def mark(index: int, technique_class: str, lane: int, technique: str, score: str, first: bool) -> str:
-        tab = ' tabindex="0"' if first else ""
+        tab = f' id="a1-{index}" tabindex="0"' if first else ""  # the first piece: tab stop and link target
         return (
             f'<mark class="ps-mark {technique_class} lane{lane}" data-span="a1-{index}" '
             f'data-technique="{technique}" data-score="{score}"{tab}>'
@@ -90,7 +90,7 @@ def test_report_shows_scores_metadata_legend_and_passages() -> None:
     assert '<time datetime="2024-03-05">2024-03-05</time>' in page
     legend = re.findall(r'data-technique="([^"]+)" aria-pressed="true">', page)
     assert legend == ["Doubt", "Loaded_Language", "Name_Calling,Labeling"]
-    assert '<td class="ps-passage">“corrupt elites”</td>' in page
+    assert '<td class="ps-passage"><a href="#a1-0">“corrupt elites”</a></td>' in page
     assert 'class="ps-index"' not in page  # one article: no index
 
 

@@ -87,9 +87,7 @@ def batch(
     ctx: typer.Context,
     sources: Annotated[
         list[str],
-        typer.Argument(
-            help="Article files or folders of them (.txt .html .jsonl .json .parquet), PTC folders, URLs."
-        ),
+        typer.Argument(help="Article files or folders of them (.txt .html .jsonl .json .parquet), PTC folders, URLs."),
     ],
     db: DatabaseOption = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes analysing in parallel on this machine.")] = 1,

@@ -11,9 +11,9 @@ read the same way whichever command is given it:
 | .json | a JSON array of records, or JSON Lines |
 | .parquet | article records as rows (needs pyarrow: `pip install 'propscope[ray]'`) |
 
-A folder means every file below it with one of these suffixes, in name order; a PTC folder
-(article<ID>.txt files) is read as its articles; `-` is standard input and http(s) URLs are
-fetched. An article file's id is its name without the suffix, except that `article<ID>.txt`,
+A folder means every file below it with one of these suffixes, in name order (so a PTC
+release folder gives its articles; label files are not articles); `-` is standard input and
+http(s) URLs are fetched. An article file's id is its name without the suffix, except that `article<ID>.txt`,
 the PTC naming, has the id `<ID>`, as PTC label files and the official scorers expect.
 """
 
@@ -39,7 +39,6 @@ SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + RECORD_SUFFIXES + TABLE_SUFFIXES
 URL_PREFIXES = ("http://", "https://")
 
 _PTC_ID = re.compile(r"^article(?P<id>.+)$")
-_PTC_ARTICLE = re.compile(r"^article\d+\.txt$")  # what makes a folder look like a PTC release
 
 Item = Article | Analysis
 
@@ -82,10 +81,6 @@ def headline(text: str) -> str | None:
     if first and len(first) <= 200 and rest.lstrip(" \t\r").startswith("\n"):
         return first
     return None
-
-
-def is_ptc_folder(path: Path) -> bool:
-    return path.is_dir() and any(_PTC_ARTICLE.match(p.name) for p in path.rglob("article*.txt"))
 
 
 def read_file(path: Path) -> Iterator[Item]:
@@ -161,13 +156,7 @@ def read_source(source: str, policy: FetchPolicy | None = None) -> Iterator[Item
     path = Path(source)
     if not path.exists():
         raise InputError("no such file or folder; check the path", path=path)
-    if is_ptc_folder(path):
-        from propscope.formats.ptc import read_ptc_folder
-
-        corpus = read_ptc_folder(path)
-        for key in sorted(corpus.articles):
-            yield corpus.articles[key]
-    elif path.is_dir():
+    if path.is_dir():
         for file in files_below(path):
             yield from read_file(file)
     else:

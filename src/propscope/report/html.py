@@ -97,7 +97,7 @@ def marked_text(text: str, spans: Sequence[Span], key: str) -> Markup:
             pieces.append(
                 f'<mark class="ps-mark t{index[span.technique]} lane{min(lanes[i], MAX_LANES - 1)}" '
                 f'data-span="{key}-{i}" data-technique="{escape(span.technique)}" data-score="{span.score:.4f}"'
-                + (' tabindex="0"' if first else "")
+                + (f' id="{key}-{i}" tabindex="0"' if first else "")
                 + ">"
             )
         pieces.append(str(escape(text[start:end])))

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
+import warnings
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,21 +63,25 @@ def _key(path: str) -> str:
     return path.split("://", 1)[-1]
 
 
-class Analyser:
-    """A Ray Data actor: loads the model once, then analyses batches of input rows."""
+def analyser_class(detector: DetectorConfig, threads: int, shards: dict[str, str]) -> type:
+    """The Ray Data actor class for one wave: it loads the model once, then analyses batches of
+    input rows. Its settings travel inside the class (pickled with it), not as constructor
+    arguments, which Ray would keep in the object store and could lose before an actor restart."""
 
-    def __init__(self, detector: DetectorConfig, threads: int, shards: dict[str, str]):
-        self.detector = detector.load(threads=threads, spin=False)
-        self.shards = shards
+    class Analyser:
+        def __init__(self) -> None:
+            self.detector = detector.load(threads=threads, spin=False)
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        articles: list[Article] = []
-        names: list[str] = []
-        for row in batch.to_pylist():
-            articles.append(article_from_record(json.loads(row["record"]), row["path"]))
-            names.append(self.shards[_key(row["path"])])
-        analyses: list[Analysis] = list(self.detector.analyze_many(articles))
-        return analyses_table(analyses, names)
+        def __call__(self, batch: pa.Table) -> pa.Table:
+            articles: list[Article] = []
+            names: list[str] = []
+            for row in batch.to_pylist():
+                articles.append(article_from_record(json.loads(row["record"]), row["path"]))
+                names.append(shards[_key(row["path"])])
+            analyses: list[Analysis] = list(self.detector.analyze_many(articles))
+            return analyses_table(analyses, names)
+
+    return Analyser
 
 
 RECORDS = pa.schema([("path", pa.string()), ("record", pa.string())])
@@ -109,6 +116,16 @@ def _as_records(batch: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=RECORDS)
 
 
+def quiet_ray() -> None:
+    """Keep Ray to errors that matter: its INFO lines, progress logs, deprecation warnings of
+    its own internals and core-worker notes would otherwise bury the run's one-line summary."""
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")  # read when ray.data is first imported
+    for name in ("ray", "ray.data"):  # for when it already was
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ray(\.|$)")
+    warnings.filterwarnings("ignore", message=r".*deprecated.*", module=r"ray(\.|$)")
+
+
 def default_actors(cpus_per_actor: int) -> int:
     import ray
 
@@ -120,8 +137,19 @@ def run_ray(inputs: Sequence[str], options: RayOptions) -> RunSummary:
     """Run the batch on Ray (connecting or starting as `options.address` says); the summary."""
     import ray
 
+    if not options.verbose:
+        quiet_ray()
     if not ray.is_initialized():
-        ray.init(address=options.address, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            address=options.address,
+            include_dashboard=False,
+            log_to_driver=options.verbose,
+            logging_level=logging.INFO if options.verbose else logging.ERROR,
+        )
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = options.verbose
+    context.enable_operator_progress_bars = options.verbose
+    context.enable_auto_log_stats = False
     # Ray Data splits a reserved share of the cluster between operators; with several small
     # read operators and a pool that fills the cores, the reads' shares round down to nothing
     # and the job stalls. The budget is shared instead: reads ask for little, actors for the rest.
@@ -213,15 +241,12 @@ def _run_wave(wave: list[Shard], output: Output, options: RayOptions, actors: in
         parts.append(source.map_batches(convert, batch_format="pyarrow", num_cpus=READ_CPUS))
     records = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
     analysed = records.map_batches(
-        Analyser,
-        fn_constructor_kwargs={"detector": options.detector, "threads": options.cpus_per_actor, "shards": names},
+        analyser_class(options.detector, options.cpus_per_actor, names),
         batch_size=options.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=actors),
         num_cpus=options.cpus_per_actor * ACTOR_RESERVATION,
-        max_restarts=3,
-        max_task_retries=3,
-    )
+    )  # Ray Data restarts failed actors and retries their tasks by default
     analysed = analysed.materialize()
     analysed.write_parquet(output.table_dir("articles"), partition_cols=["shard"])
     analysed.map_batches(spans_table, batch_format="pyarrow", num_cpus=READ_CPUS).write_parquet(

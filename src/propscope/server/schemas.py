@@ -51,9 +51,15 @@ class AnalyzeRequest(BaseModel):
     title: str | None = Field(None, max_length=1000)
     source: str | None = Field(None, max_length=200, description="The outlet that published the article.")
     threshold: float | None = Field(
-        None, ge=0.0, le=1.0, description="Span threshold; lower finds more. Default: the model's tuned value."
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Smallest span score reported (a calibrated probability); lower finds more. "
+        "Default: the model's tuned value.",
     )
-    techniques: list[TechniqueName] | None = Field(None, min_length=1, description="Keep only these techniques.")
+    techniques: list[TechniqueName] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="Keep only these techniques (names of the model's scheme)."
+    )
 
     @model_validator(mode="after")
     def _one_input(self) -> AnalyzeRequest:

@@ -3,6 +3,14 @@
 Every open runs the Alembic migrations, so a database made by an older propscope is brought up
 to date before use, and a new one is created from the same migrations (never `create_all`),
 so SQLite and PostgreSQL get exactly the same schema.
+
+Migrations run in one transaction that holds the database's write lock (SQLite: BEGIN
+IMMEDIATE; PostgreSQL: a transaction-level advisory lock), so a kill at any statement leaves
+either the old schema or the new one, never half of it, and two processes opening one new
+database at once migrate it once. Python's sqlite3 module would commit every CREATE TABLE on
+its own, so propscope takes transactions on SQLite into its own hands (SQLAlchemy's recipe
+for pysqlite); every write transaction there begins IMMEDIATE, which makes concurrent writers
+wait for each other (busy_timeout) instead of failing.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -56,6 +64,7 @@ def open_database(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
         raise InputError(f"the database driver {error.name!r} is not installed; pip install it", path=shown) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         migrate(engine)
     except OperationalError as error:
@@ -64,11 +73,16 @@ def open_database(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
 
 
 def _sqlite_pragmas(connection: Any, _: object) -> None:
+    connection.isolation_level = None  # no implicit transactions: _sqlite_begin starts every one
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never see a half-written transaction
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:
@@ -77,9 +91,16 @@ def alembic_config() -> Config:
     return config
 
 
+#: any constant works: it only has to be the same for every propscope process
+_MIGRATION_LOCK = 7_342_019
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
+    """Bring the schema to the newest migration (a no-op when it is already there), in one
+    transaction that holds the database's write lock."""
     config = alembic_config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

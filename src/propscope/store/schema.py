@@ -75,7 +75,9 @@ class AnalysisRow(Base):
 
     article: Mapped[ArticleRow] = relationship(back_populates="analyses")
     spans: Mapped[list[SpanRow]] = relationship(
-        back_populates="analysis", cascade="all, delete-orphan", order_by="SpanRow.start"
+        back_populates="analysis",
+        cascade="all, delete-orphan",
+        order_by="[SpanRow.start, SpanRow.end, SpanRow.technique]",
     )
 
 

@@ -2,7 +2,9 @@
 
 A chunk's articles, analyses and spans and the run's counters are committed together, so a run
 killed at any moment (Ctrl-C, SIGKILL, power loss) leaves only whole analyses behind, and the
-next run skips exactly those.
+next run skips exactly those. Rows are inserted "unless already there" (ON CONFLICT DO NOTHING
+on the content hash and on article + model), so two runs on one database cooperate: whichever
+stores an analysis first keeps it, and the other counts it as already stored.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from propscope.article import Analysis, Article, SentenceFlag, Span
-from propscope.store.schema import AnalysisRow, ArticleRow, RunRow, SpanRow, content_hash
+from propscope.store.schema import AnalysisRow, ArticleRow, Base, RunRow, SpanRow, content_hash
 
 
 def word_count(text: str) -> int:
@@ -43,39 +47,53 @@ def start_run(engine: Engine, model_id: str, settings: dict[str, Any]) -> int:
         return run.id
 
 
-def store_chunk(engine: Engine, run_id: int, analyses: Sequence[Analysis], skipped: int) -> None:
-    """Store a chunk's analyses and update the run's counters, all in one transaction."""
+def store_chunk(engine: Engine, run_id: int, analyses: Sequence[Analysis], skipped: int) -> int:
+    """Store a chunk's analyses and update the run's counters, all in one transaction; returns
+    how many were stored (the rest another run stored first)."""
+    stored = spans = 0
     with Session(engine) as session, session.begin():
         for analysis in analyses:
-            article = _article_row(session, analysis.article)
-            session.add(
-                AnalysisRow(
-                    article=article,
-                    run_id=run_id,
-                    model_id=analysis.model_id,
-                    score=analysis.score,
-                    covered_share=analysis.covered_share,
-                    sentences=[s.to_dict() for s in analysis.sentences],
-                    sentence_count=len(analysis.sentences),
-                    flagged_sentences=sum(s.flagged for s in analysis.sentences),
-                    created_at=_now(),
-                    spans=[
-                        SpanRow(
-                            start=s.start,
-                            end=s.end,
-                            technique=s.technique,
-                            score=s.score,
-                            text=s.text_in(analysis.article),
-                        )
+            analysis_id = _insert_new(
+                session,
+                AnalysisRow,
+                {
+                    "article_id": _article_id(session, analysis.article),
+                    "run_id": run_id,
+                    "model_id": analysis.model_id,
+                    "score": analysis.score,
+                    "covered_share": analysis.covered_share,
+                    "sentences": [s.to_dict() for s in analysis.sentences],
+                    "sentence_count": len(analysis.sentences),
+                    "flagged_sentences": sum(s.flagged for s in analysis.sentences),
+                    "created_at": _now(),
+                },
+                ("article_id", "model_id"),
+            )
+            if analysis_id is None:
+                continue
+            stored += 1
+            spans += len(analysis.spans)
+            if analysis.spans:
+                session.execute(
+                    insert(SpanRow),
+                    [
+                        {
+                            "analysis_id": analysis_id,
+                            "start": s.start,
+                            "end": s.end,
+                            "technique": s.technique,
+                            "score": s.score,
+                            "text": analysis.text_of(s),
+                        }
                         for s in analysis.spans
                     ],
                 )
-            )
         run = session.get_one(RunRow, run_id)
         run.articles_seen += len(analyses) + skipped
-        run.articles_analysed += len(analyses)
-        run.articles_skipped += skipped
-        run.spans += sum(len(a.spans) for a in analyses)
+        run.articles_analysed += stored
+        run.articles_skipped += skipped + len(analyses) - stored
+        run.spans += spans
+    return stored
 
 
 def finish_run(engine: Engine, run_id: int) -> RunRow:
@@ -85,24 +103,34 @@ def finish_run(engine: Engine, run_id: int) -> RunRow:
         return run
 
 
-def _article_row(session: Session, article: Article) -> ArticleRow:
-    """The stored row for this text, created on first sight; later metadata does not overwrite it."""
+def _article_id(session: Session, article: Article) -> int:
+    """The id of the stored row for this text, created on first sight; later metadata does not
+    overwrite it."""
     digest = content_hash(article.text)
-    row = session.scalars(select(ArticleRow).where(ArticleRow.content_hash == digest)).first()
-    if row is None:
-        row = ArticleRow(
-            content_hash=digest,
-            external_id=article.id,
-            title=article.title,
-            source=article.source,
-            author=article.author,
-            published=article.published,
-            url=article.url,
-            text=article.text,
-            words=word_count(article.text),
-        )
-        session.add(row)
-    return row
+    values = {
+        "content_hash": digest,
+        "external_id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "author": article.author,
+        "published": article.published,
+        "url": article.url,
+        "text": article.text,
+        "words": word_count(article.text),
+    }
+    inserted = _insert_new(session, ArticleRow, values, ("content_hash",))
+    if inserted is not None:
+        return inserted
+    return session.scalars(select(ArticleRow.id).where(ArticleRow.content_hash == digest)).one()
+
+
+def _insert_new(session: Session, table: type[Base], values: dict[str, Any], unique: tuple[str, ...]) -> int | None:
+    """Insert a row unless one with the same `unique` columns exists; its id, or None."""
+    dialect = session.get_bind().dialect.name
+    statement = postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    query = statement.values(**values).on_conflict_do_nothing(index_elements=list(unique)).returning(table.id)  # type: ignore[attr-defined]
+    found: int | None = session.execute(query).scalar()
+    return found
 
 
 def to_analysis(row: AnalysisRow) -> Analysis:
@@ -119,7 +147,7 @@ def to_analysis(row: AnalysisRow) -> Analysis:
     )
     return Analysis(
         article=article,
-        spans=tuple(Span(s.start, s.end, s.technique, s.score) for s in row.spans),
+        spans=tuple(sorted(Span(s.start, s.end, s.technique, s.score) for s in row.spans)),
         sentences=tuple(SentenceFlag.from_dict(s) for s in row.sentences),
         score=row.score,
         covered_share=row.covered_share,

@@ -100,5 +100,37 @@
     });
   });
   slider.addEventListener("input", apply);
+
+  // The article index sorts by any column: click once for ascending, again for descending.
+  Array.prototype.slice.call(document.querySelectorAll(".ps-sort")).forEach(function (button) {
+    button.addEventListener("click", function () {
+      var header = button.parentElement;
+      var column = Array.prototype.indexOf.call(header.parentElement.children, header);
+      var body = header.closest("table").tBodies[0];
+      var ascending = header.getAttribute("aria-sort") !== "ascending";
+      var numeric = button.dataset.kind === "number";
+      var value = function (row) {
+        var text = row.children[column].dataset.value || "";
+        return numeric ? parseFloat(text) || 0 : text.toLowerCase();
+      };
+      var ordered = Array.prototype.slice.call(body.rows).sort(function (a, b) {
+        var x = value(a), y = value(b);
+        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      });
+      ordered.forEach(function (row) { body.appendChild(row); });
+      Array.prototype.slice.call(header.parentElement.children).forEach(function (cell) {
+        cell.setAttribute("aria-sort", "none");
+      });
+      header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    });
+  });
+
+  // A passage link shows its highlight even when the filters had hidden it.
+  Array.prototype.slice.call(document.querySelectorAll(".ps-passage a")).forEach(function (link) {
+    link.addEventListener("click", function () {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (target) { target.classList.remove("ps-hidden"); target.focus(); }
+    });
+  });
   apply();
 })();

@@ -7,6 +7,8 @@ from alembic import context
 from propscope.store.schema import Base
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+# transaction_per_migration=False and the caller's open transaction: every migration step runs
+# inside the one transaction store.database.migrate began, so the upgrade is all or nothing
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, transactional_ddl=True)
 with context.begin_transaction():
     context.run_migrations()
