@@ -35,12 +35,15 @@ def dev_texts(ptc_dir: Path) -> list[str]:
 
 def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
     from propscope.detect.model import Detector
+    from propscope.detect.runtime import ModelRuntime
+    from propscope.detect.windows import tokenize
 
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
     detector = Detector.load(model)
     load_seconds = time.perf_counter() - started
-    tokens = sum(len(detector.tokenizer.encode(t, add_special_tokens=False).ids) for t in texts)
+    tokenizer = ModelRuntime.load(model).tokenizer
+    tokens = sum(len(tokenize(tokenizer, t)) for t in texts)
     started = time.perf_counter()
     spans = sum(len(a.spans) for a in detector.analyze_many(texts))
     seconds = time.perf_counter() - started
@@ -59,13 +62,15 @@ def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
 def run_torch(model: str | None, checkpoint: str | None, ptc_dir: Path) -> dict[str, float]:
     import torch
 
-    from propscope.detect.model import Detector
-    from propscope.detect.windows import plan_windows, tokenize, window_batch
+    from propscope.detect.runtime import ModelRuntime
+    from propscope.detect.windows import plan_windows, special_ids, tokenize, window_batch
     from propscope.train.base import resolve_base
     from propscope.train.model import PropagandaTagger
 
     torch.set_num_threads(2)
-    detector = Detector.load(model, spin=False)  # tokenizer and window settings only
+    runtime = ModelRuntime.load(model, spin=False)  # tokenizer and window settings only
+    window, stride = int(runtime.description["window_tokens"]), int(runtime.description["stride"])
+    specials = special_ids(runtime.tokenizer)
     tagger = PropagandaTagger(resolve_base("minilm")).eval()
     if checkpoint:
         tagger.load_state_dict(torch.load(checkpoint))
@@ -74,11 +79,11 @@ def run_torch(model: str | None, checkpoint: str | None, ptc_dir: Path) -> dict[
     started = time.perf_counter()
     with torch.inference_mode():
         for text in texts:
-            tokenized = tokenize(detector.tokenizer, text)
+            tokenized = tokenize(runtime.tokenizer, text)
             tokens += len(tokenized)
-            plan = plan_windows(len(tokenized), detector.window_tokens, detector.stride)
+            plan = plan_windows(len(tokenized), window, stride)
             for first in range(0, len(plan), 16):
-                ids, mask = window_batch(tokenized, plan[first : first + 16], *detector.specials)
+                ids, mask = window_batch(tokenized, plan[first : first + 16], *specials)
                 tagger(torch.from_numpy(ids), torch.from_numpy(mask))
     seconds = time.perf_counter() - started
     return {"tokens": tokens, "seconds": round(seconds, 2), "tokens_per_second": round(tokens / seconds)}

@@ -16,9 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from propscope.detect.model import Detector, default_model_dir  # noqa: E402
-from propscope.evaluation import evaluate, model_predictions  # noqa: E402
-from propscope.formats.ptc import read_ptc_folder  # noqa: E402
+from propscope.detect.runtime import default_model_dir  # noqa: E402
+from propscope.evaluation import evaluate_model  # noqa: E402
 from propscope.techniques import TECHNIQUE_NAMES  # noqa: E402
 
 
@@ -28,12 +27,9 @@ def main() -> None:
     parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    corpus = read_ptc_folder(Path(args.ptc_dir) / "dev")
     results = {}
     for model in args.models:
-        detector = Detector.load(model)
-        gold, predictions, tc = model_predictions(detector, corpus, args.limit)
-        results[Path(model).name] = evaluate(gold, predictions, tc_predictions=tc)
+        results[Path(model).name] = evaluate_model(Path(model), Path(args.ptc_dir) / "dev", limit=args.limit).to_dict()
     print("| model | SI P | SI R | SI F1 | TC micro-F1 | FLC F1 | sentence F1 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results.items():

@@ -7,20 +7,29 @@ scored follows from what the two sides hold, unless the caller asks for one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from propscope import metrics
-from propscope.article import Span
+from propscope import metrics, techniques
+from propscope.article import Analysis, Span
 from propscope.errors import InputError
 from propscope.formats import jsonl, ptc
+from propscope.formats.semeval2023 import Semeval2023Corpus, paragraph_labels, read_semeval2023
+from propscope.techniques import TECHNIQUE_NAMES
 
 if TYPE_CHECKING:
     from propscope.detect.runtime import ModelRuntime
 
 TASKS = ("si", "tc", "flc", "sentence")
+SEMEVAL2023_TASKS = {"genre": "subtask1_genre", "frames": "subtask2_frames", "paragraphs": "subtask3_paragraphs"}
+
+
+def opinion_reporting_f1(genre: metrics.LabelScores) -> float:
+    """Macro-F1 over opinion and reporting only: with one satire article in dev, the official
+    three-genre macro-F1 swings by a third on that one article."""
+    return (genre.per_label.get("opinion", 0.0) + genre.per_label.get("reporting", 0.0)) / 2
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class Evaluation:
     flc: FlcScores | None = None
     sentence: metrics.PRF | None = None
     model_id: str | None = None
+    #: SemEval-2023 subtask 1 (macro-F1 is official), 2 and 3 (micro-F1 is official)
+    genre: metrics.LabelScores | None = None
+    frames: metrics.LabelScores | None = None
+    paragraphs: metrics.LabelScores | None = None
 
     def f1(self) -> dict[str, float]:
         """F1 of every scored task, e.g. for a log line or a model card."""
@@ -55,6 +68,11 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape `propscope evaluate --format json` prints."""
         data: dict[str, Any] = {name: task.to_dict() for name in TASKS if (task := getattr(self, name)) is not None}
+        for name, key in SEMEVAL2023_TASKS.items():
+            if (scores := getattr(self, name)) is not None:
+                data[key] = scores.to_dict()
+        if self.genre is not None:
+            data[SEMEVAL2023_TASKS["genre"]]["macro_f1_opinion_reporting"] = opinion_reporting_f1(self.genre)
         if self.model_id is not None:
             data["model_id"] = self.model_id
         return data
@@ -113,7 +131,7 @@ def load_predictions(path: Path) -> Predictions:
 
 def model_predictions(
     runtime: ModelRuntime, corpus: ptc.PtcCorpus, limit: int | None = None, progress: Progress | None = None
-) -> tuple[Gold, Predictions, dict[str, list[Span]]]:
+) -> tuple[Gold, Predictions, dict[str, list[Span]], dict[str, Analysis]]:
     """Run a model over a PTC folder: its spans, and its techniques for the gold spans (TC,
     from the same encoder pass).
 
@@ -127,36 +145,72 @@ def model_predictions(
     gold_ranges = corpus.si_spans()
     spans: dict[str, list[Span]] = {}
     tc_spans: dict[str, list[Span]] = {}
+    analyses: dict[str, Analysis] = {}
     for article_id in progress(article_ids) if progress else article_ids:
-        text = corpus.articles[article_id].text
-        encoded = runtime.encode_many([text])[0]
-        spans[article_id] = runtime.spans(text, encoded)
-        tc_spans[article_id] = label_given_spans(text, encoded, runtime.head, gold_spans[article_id])
+        article = corpus.articles[article_id]
+        encoded = runtime.encode_many([article.text])[0]
+        spans[article_id] = runtime.spans(article.text, encoded)
+        analyses[article_id] = runtime.analysis(article, spans[article_id], encoded)
+        tc_spans[article_id] = label_given_spans(article.text, encoded, runtime.head, gold_spans[article_id])
     gold = Gold(ranges=gold_ranges, spans=gold_spans, texts={aid: a.text for aid, a in corpus.articles.items()})
     ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
-    return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans
+    return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans, analyses
 
 
 Progress = Callable[[list[str]], Iterable[str]]
 
 
 def evaluate_model(
-    model: Path | None,
+    runtime: ModelRuntime,
     gold_folder: Path,
     *,
+    split: str = "all",
     limit: int | None = None,
     task: str | None = None,
     progress: Progress | None = None,
 ) -> Evaluation:
-    """Run a model folder (None: the shipped model) over a PTC folder and score it, as
-    `propscope evaluate --split dev` does."""
-    from propscope.detect.runtime import ModelRuntime
-
+    """Run a loaded model over annotated articles and score it, as `propscope evaluate` does:
+    a PTC folder for a SemEval-2020 model; for a SemEval-2023 model one split of its English
+    folder, scored on its spans and on subtasks 1-3 as well."""
     if not gold_folder.is_dir():
-        raise InputError("to evaluate the model, --gold must be a PTC folder (articles plus labels)", path=gold_folder)
-    runtime = ModelRuntime.load(model)
-    gold, predictions, tc = model_predictions(runtime, ptc.read_ptc_folder(gold_folder), limit, progress)
-    return evaluate(gold, predictions, task, tc_predictions=tc, model_id=runtime.model_id)
+        raise InputError("to evaluate the model, --gold must be a folder of articles plus labels", path=gold_folder)
+    names = techniques.scheme(runtime.scheme).names
+    if runtime.scheme != techniques.SEMEVAL2023.name:
+        gold, predictions, tc, _ = model_predictions(runtime, ptc.read_ptc_folder(gold_folder), limit, progress)
+        return evaluate(gold, predictions, task, tc_predictions=tc, model_id=runtime.model_id, names=names)
+    annotated = read_semeval2023(gold_folder, split).first(limit)
+    gold, predictions, tc, analyses = model_predictions(runtime, annotated.as_span_corpus(), None, progress)
+    scores = evaluate(gold, predictions, task, tc_predictions=tc, model_id=runtime.model_id, names=names)
+    genre, frames, paragraphs = semeval2023_scores(annotated, analyses)
+    return replace(scores, genre=genre, frames=frames, paragraphs=paragraphs)
+
+
+def semeval2023_scores(
+    annotated: Semeval2023Corpus, analyses: Mapping[str, Analysis]
+) -> tuple[metrics.LabelScores | None, metrics.LabelScores | None, metrics.LabelScores | None]:
+    """Subtasks 1 (genre), 2 (frames) and 3 (techniques per paragraph) of predicted analyses
+    against the folder's gold, where it has them."""
+    genres: dict[str, str] = {}
+    frames: dict[str, tuple[str, ...]] = {}
+    for article_id, analysis in analyses.items():
+        if analysis.genre is not None and article_id in annotated.genres:
+            genres[article_id] = analysis.genre.label
+        if analysis.frames is not None and article_id in annotated.frames:
+            frames[article_id] = analysis.frames.labels
+    genre = metrics.single_label({a: annotated.genres[a] for a in genres}, genres) if genres else None
+    frame = metrics.multi_label({a: annotated.frames[a] for a in frames}, frames) if frames else None
+    gold = {
+        f"{article_id}:{number}": labels
+        for article_id, by_number in annotated.paragraph_gold.items()
+        if article_id in analyses
+        for number, labels in by_number.items()
+    }
+    predicted = {
+        f"{article_id}:{number}": labels
+        for article_id, analysis in analyses.items()
+        for number, labels in paragraph_labels(analysis.article.text, analysis.spans).items()
+    }
+    return genre, frame, metrics.multi_label(gold, predicted) if gold else None
 
 
 def evaluate(
@@ -165,8 +219,9 @@ def evaluate(
     task: str | None = None,
     tc_predictions: Mapping[str, list[Span]] | None = None,
     model_id: str | None = None,
+    names: Sequence[str] = TECHNIQUE_NAMES,
 ) -> Evaluation:
-    """Scores for each applicable task.
+    """Scores for each applicable task (`names`: the techniques of the scheme).
 
     With `task=None` every task the inputs allow is scored: TC only when the predictions label
     exactly the gold spans (otherwise it is skipped, since TC is defined on gold spans), or
@@ -181,11 +236,11 @@ def evaluate(
         gold_spans, predicted_spans = _technique_spans(gold, predictions, required=task in ("flc", "tc"))
         if gold_spans is not None and predicted_spans is not None:
             if "flc" in wanted:
-                scores["flc"] = flc_scores(gold_spans, predicted_spans)
+                scores["flc"] = flc_scores(gold_spans, predicted_spans, names)
             if "tc" in wanted:
                 try:
                     scores["tc"] = metrics.technique_classification(
-                        gold_spans, tc_predictions if tc_predictions is not None else predicted_spans
+                        gold_spans, tc_predictions if tc_predictions is not None else predicted_spans, names
                     )
                 except metrics.SpanMismatchError as error:
                     if task == "tc":
@@ -198,8 +253,10 @@ def evaluate(
     return Evaluation(**scores, model_id=model_id)
 
 
-def flc_scores(gold: Mapping[str, list[Span]], predicted: Mapping[str, list[Span]]) -> FlcScores:
-    by_technique = metrics.fragment_classification_by_technique(gold, predicted)
+def flc_scores(
+    gold: Mapping[str, list[Span]], predicted: Mapping[str, list[Span]], names: Sequence[str] = TECHNIQUE_NAMES
+) -> FlcScores:
+    by_technique = metrics.fragment_classification_by_technique(gold, predicted, names)
     return FlcScores(
         metrics.fragment_classification(gold, predicted), {name: prf.f1 for name, prf in by_technique.items()}
     )

@@ -203,3 +203,78 @@ def fragment_classification_by_technique(
         )
         for name in names
     }
+
+
+@dataclass(frozen=True)
+class LabelScores:
+    """Micro- and macro-F1 of a labelling task, with F1 per label (SemEval-2023 subtasks)."""
+
+    micro_f1: float
+    macro_f1: float
+    per_label: dict[str, float]
+    items: int
+
+    @property
+    def f1(self) -> float:
+        """The task's official measure is chosen by the caller; micro-F1 here."""
+        return self.micro_f1
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "micro_f1": self.micro_f1,
+            "macro_f1": self.macro_f1,
+            "per_label": dict(self.per_label),
+            "items": self.items,
+        }
+
+
+def _f1(true_positive: int, false_positive: int, false_negative: int) -> float:
+    denominator = 2 * true_positive + false_positive + false_negative
+    return 2 * true_positive / denominator if denominator else 0.0
+
+
+def multi_label(gold: Mapping[str, Iterable[str]], predicted: Mapping[str, Iterable[str]]) -> LabelScores:
+    """Micro-F1 over every (item, label) pair and macro-F1 over labels seen in gold or
+    predictions, as the SemEval-2023 scorers compute subtasks 2 (items: articles, labels:
+    frames) and 3 (items: paragraphs, labels: techniques). An item missing from the
+    predictions counts as predicted with no label."""
+    true_positive: Counter[str] = Counter()
+    false_positive: Counter[str] = Counter()
+    false_negative: Counter[str] = Counter()
+    for item, gold_labels in gold.items():
+        wanted, found = set(gold_labels), set(predicted.get(item, ()))
+        for label in wanted & found:
+            true_positive[label] += 1
+        for label in found - wanted:
+            false_positive[label] += 1
+        for label in wanted - found:
+            false_negative[label] += 1
+    labels = sorted(set(true_positive) | set(false_positive) | set(false_negative))
+    per_label = {label: _f1(true_positive[label], false_positive[label], false_negative[label]) for label in labels}
+    micro = _f1(sum(true_positive.values()), sum(false_positive.values()), sum(false_negative.values()))
+    macro = sum(per_label.values()) / len(per_label) if per_label else 0.0
+    return LabelScores(micro, macro, per_label, len(gold))
+
+
+def single_label(
+    gold: Mapping[str, str], predicted: Mapping[str, str], labels: Sequence[str] | None = None
+) -> LabelScores:
+    """Micro- and macro-F1 of one label per item (SemEval-2023 subtask 1, genre). Macro-F1
+    averages the labels in `labels`, or, by default, those seen in gold or predictions, as
+    scikit-learn's f1_score (which the official scorer calls) does."""
+    true_positive: Counter[str] = Counter()
+    false_positive: Counter[str] = Counter()
+    false_negative: Counter[str] = Counter()
+    for item, wanted in gold.items():
+        found = predicted.get(item)
+        if found == wanted:
+            true_positive[wanted] += 1
+        else:
+            false_negative[wanted] += 1
+            if found is not None:
+                false_positive[found] += 1
+    chosen = list(labels) if labels is not None else sorted(set(gold.values()) | set(predicted.values()))
+    per_label = {label: _f1(true_positive[label], false_positive[label], false_negative[label]) for label in chosen}
+    micro = sum(true_positive.values()) / len(gold) if gold else 0.0
+    macro = sum(per_label.values()) / len(per_label) if per_label else 0.0
+    return LabelScores(micro, macro, per_label, len(gold))

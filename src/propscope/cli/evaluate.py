@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from propscope import techniques
 from propscope.cli.common import ModelOption, console, print_json, progress_over, state
 
 
@@ -71,24 +72,35 @@ def evaluate(
     from propscope.report.terminal import evaluation_tables
 
     settings = state(ctx).settings
-    if split is not None:
-        gold = settings.ptc_folder(split)
-    if gold is None:
-        raise typer.BadParameter("give --gold (a PTC folder or label file) or --split", param_hint="--gold/--split")
     if pred is not None:
+        if gold is None and split is not None:
+            gold = settings.ptc_folder(split)
+        if gold is None:
+            raise typer.BadParameter("give --gold (a PTC folder or label file) or --split", param_hint="--gold/--split")
         result = score(load_gold(gold), load_predictions(pred), task.value if task else None)
+        names = techniques.TECHNIQUE_NAMES
     else:
+        from propscope.detect.runtime import ModelRuntime
+
+        if gold is None and split is None:
+            raise typer.BadParameter("give --gold (a PTC folder) or --split", param_hint="--gold/--split")
+        runtime = ModelRuntime.load(model or settings.model)
+        semeval2023 = runtime.scheme == techniques.SEMEVAL2023.name
+        if gold is None:
+            gold = settings.semeval2023_folder() if semeval2023 else settings.ptc_folder(split)
         result = evaluate_model(
-            model or settings.model,
+            runtime,
             gold,
+            split=split or "all",
             limit=limit,
             task=task.value if task else None,
             progress=lambda articles: progress_over(articles, "evaluating", len(articles)),
         )
+        names = techniques.scheme(runtime.scheme).names
     if output_format is OutputFormat.json:
         print_json(result.to_dict())
         return
-    for table in evaluation_tables(result):
+    for table in evaluation_tables(result, names):
         console.print(table)
 
 

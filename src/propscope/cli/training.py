@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from propscope import techniques
 from propscope.cli.common import print_json, state
 
 
@@ -20,11 +21,24 @@ def train(
             help="Encoder: a Hugging Face model folder or hub name; 'minilm' is the packaged all-MiniLM-L6-v2."
         ),
     ] = "minilm",
+    scheme: Annotated[
+        str,
+        typer.Option(
+            help="semeval2020: the 14 PTC techniques (PTC folders); semeval2023: the 23 techniques, genre and "
+            "frames (the SemEval-2023 English folder, split by its dev-ids.txt)."
+        ),
+    ] = "semeval2020",
     train_dir: Annotated[
-        Path | None, typer.Option(help="PTC training folder. Default: <PROPSCOPE_PTC_DIR>/train.")
+        Path | None,
+        typer.Option(
+            help="Training folder. Default: <PROPSCOPE_PTC_DIR>/train, or PROPSCOPE_SEMEVAL2023_DIR for semeval2023."
+        ),
     ] = None,
     dev_dir: Annotated[
-        Path | None, typer.Option(help="PTC dev folder for selection. Default: <PROPSCOPE_PTC_DIR>/dev.")
+        Path | None,
+        typer.Option(
+            help="Dev folder for selection. Default: <PROPSCOPE_PTC_DIR>/dev, or PROPSCOPE_SEMEVAL2023_DIR (dev ids)."
+        ),
     ] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 3,
     learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 8e-5,
@@ -66,10 +80,14 @@ def train(
         format="%(asctime)s %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
     )
+    if scheme not in techniques.SCHEMES:
+        raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
+    semeval2023 = scheme == techniques.SEMEVAL2023.name
     config = TrainConfig(
         base=base,
-        train_dir=str(train_dir or settings.ptc_folder("train")),
-        dev_dir=str(dev_dir or settings.ptc_folder("dev")),
+        scheme=scheme,
+        train_dir=str(train_dir or (settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("train"))),
+        dev_dir=str(dev_dir or (settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("dev"))),
         epochs=epochs,
         learning_rate=learning_rate,
         batch_size=batch_size,
@@ -100,16 +118,23 @@ def ship(
 
     Example: propscope ship runs/minilm --out src/propscope/models/propscope-minilm
     """
+    import json
+
+    from propscope.detect.runtime import MODEL_FILE
+    from propscope.errors import InputError
     from propscope.formats.files import read_text_file
     from propscope.train.quantize import ship as ship_model
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if not (trained / MODEL_FILE).is_file():
+        raise InputError(
+            f"is not a trained model folder (no {MODEL_FILE}); give the --out of 'propscope train'", path=trained
+        )
+    scheme = json.loads(read_text_file(trained / MODEL_FILE)).get("scheme", techniques.DEFAULT_SCHEME)
+    settings = state(ctx).settings
+    default_dev = settings.semeval2023_folder() if scheme == techniques.SEMEVAL2023.name else settings.ptc_folder("dev")
     description = ship_model(
-        trained,
-        out,
-        dev_dir or state(ctx).settings.ptc_folder("dev"),
-        out.name,
-        notes=read_text_file(notes) if notes else None,
+        trained, out, dev_dir or default_dev, out.name, notes=read_text_file(notes) if notes else None
     )
     print_json({"precision": description["precision"], "variants": description["variants"]})
 

@@ -27,6 +27,7 @@ def encode_texts(
     window_tokens: int,
     stride: int,
     specials: tuple[int, int, int],
+    channels: int,
     windows_per_call: int = 16,
 ) -> list[Encoded]:
     """Token probabilities and hidden states for each text.
@@ -40,7 +41,7 @@ def encode_texts(
         tokens = tokenize(tokenizer, text)
         plan = plan_windows(len(tokens), window_tokens, stride)
         if not plan:
-            encoded.append(Encoded.empty(tokens))
+            encoded.append(Encoded.empty(tokens, channels))
             continue
         probability_rows: list[NDArray[np.float32]] = []
         hidden_rows: list[NDArray[np.float16]] = []

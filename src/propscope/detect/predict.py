@@ -42,12 +42,14 @@ def softmax(x: NDArray[np.float32]) -> NDArray[np.float32]:
 
 @dataclass(frozen=True)
 class SpanHead:
-    """A two-layer classifier over [mean, max of the span's hidden vectors, features]."""
+    """A two-layer classifier over [mean, max of the span's hidden vectors, features]; `names`
+    are the techniques of its outputs, in order (the model's scheme)."""
 
     w1: NDArray[np.float32]
     b1: NDArray[np.float32]
     w2: NDArray[np.float32]
     b2: NDArray[np.float32]
+    names: tuple[str, ...] = TECHNIQUE_NAMES
 
     def probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         hidden = gelu_tanh(inputs @ self.w1.T + self.b1)
@@ -63,9 +65,9 @@ class Encoded:
     hidden: NDArray[np.float32]  # (tokens, hidden size)
 
     @classmethod
-    def empty(cls, tokens: TokenizedText) -> Encoded:
+    def empty(cls, tokens: TokenizedText, channels: int) -> Encoded:
         """Outputs for a text with no tokens (empty or white space only)."""
-        return cls(tokens, np.zeros((0, 1 + len(TECHNIQUE_NAMES)), np.float32), np.zeros((0, 1), np.float32))
+        return cls(tokens, np.zeros((0, channels), np.float32), np.zeros((0, 1), np.float32))
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def classify_ranges(
 ) -> NDArray[np.float32]:
     """Technique probabilities (len(ranges), 14) for given character ranges."""
     if not ranges:
-        return np.zeros((0, len(TECHNIQUE_NAMES)), dtype=np.float32)
+        return np.zeros((0, len(head.names)), dtype=np.float32)
     return head.probabilities(span_inputs(text, tokens, hidden, ranges))
 
 
@@ -119,7 +121,7 @@ def label_given_spans(text: str, encoded: Encoded, head: SpanHead, given: Sequen
         return []
     order = np.argsort(-classify_ranges(text, encoded.tokens, encoded.hidden, head, ranges), axis=1)
     return [
-        Span(start, end, TECHNIQUE_NAMES[index])
+        Span(start, end, head.names[index])
         for row, (start, end) in enumerate(ranges)
         for index in order[row, : counts[(start, end)]]
     ]
@@ -151,7 +153,7 @@ def find_spans(
     spans: list[Span] = []
     for (start, end, score), probs in zip(passages, technique_probabilities, strict=True):
         ranked = np.argsort(-probs)
-        spans.append(Span(start, end, TECHNIQUE_NAMES[ranked[0]], round(score, 4)))
+        spans.append(Span(start, end, head.names[ranked[0]], round(score, 4)))
         if probs[ranked[1]] >= thresholds.second_technique:
-            spans.append(Span(start, end, TECHNIQUE_NAMES[ranked[1]], round(score, 4)))
+            spans.append(Span(start, end, head.names[ranked[1]], round(score, 4)))
     return sorted(spans)

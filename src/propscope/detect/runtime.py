@@ -22,6 +22,7 @@ from tokenizers import Tokenizer
 
 from propscope import techniques
 from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
+from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import encode_texts
 from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans
@@ -49,6 +50,7 @@ class ModelRuntime:
     head: SpanHead
     thresholds: Thresholds
     calibration: Calibration
+    article_heads: ArticleHeads | None = None
 
     @property
     def model_id(self) -> str:
@@ -75,7 +77,9 @@ class ModelRuntime:
         try:
             description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
             weights = np.load(folder / "span_head.npz")
-            head = SpanHead(*(weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+            names = techniques.scheme(description.get("scheme", techniques.DEFAULT_SCHEME)).names
+            w1, b1, w2, b2 = (weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+            head = SpanHead(w1, b1, w2, b2, names=names)
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or os.cpu_count() or 1
             options.inter_op_num_threads = 1
@@ -90,6 +94,7 @@ class ModelRuntime:
                 head=head,
                 thresholds=Thresholds(**description["thresholds"]),
                 calibration=Calibration.from_dict(description.get("calibration")),
+                article_heads=ArticleHeads.load(folder),
             )
         except InputError:
             raise
@@ -107,6 +112,7 @@ class ModelRuntime:
             window_tokens=int(self.description["window_tokens"]),
             stride=int(self.description["stride"]),
             specials=special_ids(self.tokenizer),
+            channels=1 + len(self.head.names),
         )
 
     def _run(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -136,6 +142,11 @@ class ModelRuntime:
                 SentenceFlag(start, end, flagged=bool(names), score=round(score, 4), techniques=tuple(sorted(names)))
             )
         article_score = float(np.mean([s.score for s in sentences])) if sentences else 0.0
+        genre, frames = (
+            self.article_heads.predict(article_features(article.text, encoded))
+            if self.article_heads is not None
+            else (None, None)
+        )
         return Analysis(
             article=article,
             spans=tuple(spans),
@@ -144,6 +155,8 @@ class ModelRuntime:
             covered_share=round(covered_share(spans, len(article.text)), 4),
             model_id=self.model_id,
             scheme=self.scheme,
+            genre=genre,
+            frames=frames,
         )
 
 

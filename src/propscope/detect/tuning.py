@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from propscope import metrics
+from propscope import metrics, techniques
 from propscope.article import Span
 from propscope.detect.calibration import UNCALIBRATED, Calibration, MonotoneMap, expected_calibration_error
 from propscope.detect.predict import Encoded, SpanHead, Thresholds, candidate_passages, find_spans, label_given_spans
@@ -48,8 +48,9 @@ class CalibrationCheck:
 class DevTuner:
     """Scores encoded articles of a PTC folder against its gold."""
 
-    def __init__(self, corpus: PtcCorpus):
+    def __init__(self, corpus: PtcCorpus, names: tuple[str, ...] = techniques.TECHNIQUE_NAMES):
         self.corpus = corpus
+        self.names = names
         self.gold_spans = corpus.tc_spans()
         self.gold_ranges = corpus.si_spans()
         self.texts = {aid: a.text for aid, a in corpus.articles.items()}
@@ -75,8 +76,8 @@ class DevTuner:
         predicted_ranges = {aid: [(s.start, s.end) for s in spans] for aid, spans in predicted.items()}
         return Evaluation(
             si=metrics.span_identification(self.gold_ranges, predicted_ranges),
-            tc=metrics.technique_classification(self.gold_spans, tc_predicted) if with_tc else None,
-            flc=flc_scores(self.gold_spans, predicted),
+            tc=metrics.technique_classification(self.gold_spans, tc_predicted, self.names) if with_tc else None,
+            flc=flc_scores(self.gold_spans, predicted, self.names),
             sentence=metrics.sentence_level(self.texts, self.gold_ranges, predicted_ranges),
         )
 

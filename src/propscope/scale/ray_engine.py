@@ -14,8 +14,8 @@ import datetime as dt
 import json
 import logging
 import os
-import warnings
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any

@@ -33,6 +33,7 @@ from propscope.formats.text import article_from_page
 from propscope.report.html import asset, jinja_environment, render_report, report_script_hash, script_hash
 from propscope.server.corpus import CorpusPages
 from propscope.server.limits import AnalysisPool, ApiError, BodyLimit, error_body, too_large
+from propscope.server.sanitise import SurrogateSafeRoute
 from propscope.server.schemas import (
     AnalysisOut,
     AnalyzeRequest,
@@ -103,6 +104,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    app.router.route_class = SurrogateSafeRoute
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     _add_error_handlers(app)
 

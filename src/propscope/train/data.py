@@ -17,10 +17,7 @@ from propscope.article import Article, Span
 from propscope.detect.decode import tokens_of
 from propscope.detect.features import span_features
 from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
-from propscope.techniques import TECHNIQUE_NAMES
 from propscope.train.teacher import TeacherView
-
-_INDEX = {name: i for i, name in enumerate(TECHNIQUE_NAMES)}
 
 
 @dataclass(frozen=True)
@@ -46,13 +43,13 @@ class WindowExample:
     soft_labels: NDArray[np.float32] | None = None
 
 
-def token_labels(tokens: TokenizedText, spans: list[Span]) -> NDArray[np.float32]:
-    """(tokens, 15): channel 0 inside any span, channel 1 + i inside technique i."""
-    labels = np.zeros((len(tokens), 1 + len(TECHNIQUE_NAMES)), dtype=np.float32)
+def token_labels(tokens: TokenizedText, spans: list[Span], index: dict[str, int]) -> NDArray[np.float32]:
+    """(tokens, 1 + techniques): channel 0 inside any span, channel 1 + i inside technique i."""
+    labels = np.zeros((len(tokens), 1 + len(index)), dtype=np.float32)
     for span in spans:
         first, last = tokens_of(tokens.offsets, span.start, span.end)
         labels[first:last, 0] = 1.0
-        labels[first:last, 1 + _INDEX[span.technique]] = 1.0
+        labels[first:last, 1 + index[span.technique]] = 1.0
     return labels
 
 
@@ -62,11 +59,14 @@ def article_examples(
     spans: list[Span],
     size: int,
     stride: int,
+    names: tuple[str, ...],
     teacher: TeacherView | None = None,
 ) -> list[WindowExample]:
-    """All windows of one article with their targets (and the teacher's, when given)."""
+    """All windows of one article with their targets (and the teacher's, when given); `names`
+    are the techniques of the scheme, in the order of the model's outputs."""
+    index = {name: i for i, name in enumerate(names)}
     tokens = tokenize(tokenizer, article.text)
-    labels = token_labels(tokens, spans)
+    labels = token_labels(tokens, spans, index)
     soft_labels = teacher.token_targets(tokens.offsets) if teacher is not None else None
     soft_spans = teacher.span_targets() if teacher is not None else {}
     lowered = article.text.lower()
@@ -77,7 +77,7 @@ def article_examples(
             WindowExample(
                 ids=tokens.ids[window.first : window.last],
                 labels=labels[window.first : window.last],
-                spans=tuple(_targets_in(window, located, article.text, lowered, soft_spans)),
+                spans=tuple(_targets_in(window, located, article.text, lowered, soft_spans, index)),
                 soft_labels=soft_labels[window.first : window.last] if soft_labels is not None else None,
             )
         )
@@ -90,6 +90,7 @@ def _targets_in(
     text: str,
     lowered: str,
     soft_spans: dict[tuple[int, int], NDArray[np.float32]],
+    index: dict[str, int],
 ) -> list[SpanTarget]:
     targets = []
     for (first, last), span in located:
@@ -99,7 +100,7 @@ def _targets_in(
                     first=first - window.first + 1,
                     last=last - window.first + 1,
                     features=span_features(text, span.start, span.end, lowered),
-                    technique=_INDEX[span.technique],
+                    technique=index[span.technique],
                     soft=soft_spans.get((span.start, span.end)),
                 )
             )

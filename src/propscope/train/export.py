@@ -54,6 +54,7 @@ def export_model(model: PropagandaTagger, head: SpanHead, base: str, out: Path, 
     description = {
         "format": 1,
         "model_id": f"{out.name}",
+        "scheme": config["scheme"],
         "base": config["base"],
         "window_tokens": config["window_tokens"],
         "stride": config["inference_stride"],

@@ -23,12 +23,13 @@ import torch
 from tokenizers import Tokenizer
 from torch import nn
 
+from propscope import techniques
 from propscope.detect.encoding import encode_texts
 from propscope.detect.predict import Encoded, SpanHead, Thresholds
 from propscope.detect.tuning import DevTuner
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
-from propscope.formats.ptc import PtcCorpus, read_ptc_folder
-from propscope.techniques import TECHNIQUE_NAMES
+from propscope.formats.annotated import span_corpus
+from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.data import WindowExample, article_examples
 from propscope.train.export import MODEL_FILE, export_model
@@ -58,6 +59,9 @@ class TrainConfig:
     train_stride: int = 200
     inference_stride: int = 192
     seed: int = 13
+    #: the taxonomy the model learns: semeval2020 (PTC folders) or semeval2023 (its English
+    #: folder, split into train and dev by dev-ids.txt)
+    scheme: str = "semeval2020"
     span_loss_weight: float = 1.0
     #: Weight each technique's span loss by (largest class count / its count) ** this power:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
@@ -119,12 +123,12 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) 
     return (per_token * valid).sum() / valid.sum()
 
 
-def class_weights(examples: list[WindowExample], power: float) -> torch.Tensor:
+def class_weights(examples: list[WindowExample], power: float, techniques: int) -> torch.Tensor:
     """Span-loss weight per technique, (largest count / count) ** power, from the training windows.
 
     Without it the span head learns that Loaded_Language (a third of all spans) is always the
     safest answer and never predicts the seven rarest techniques."""
-    counts = np.ones(len(TECHNIQUE_NAMES))
+    counts = np.ones(techniques)
     for example in examples:
         for span in example.spans:
             counts[span.technique] += 1  # a span seen in two windows counts twice, as it is trained twice
@@ -132,7 +136,7 @@ def class_weights(examples: list[WindowExample], power: float) -> torch.Tensor:
 
 
 def pooled_spans(
-    hidden: torch.Tensor, batch: list[WindowExample], distill_weight: float
+    hidden: torch.Tensor, batch: list[WindowExample], distill_weight: float, techniques: int
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """The span head's inputs for the gold spans of a batch, and their target distributions."""
     rows, targets = [], []
@@ -140,15 +144,13 @@ def pooled_spans(
         for span in example.spans:
             vectors = hidden[row, span.first : span.last]
             rows.append(torch.cat([vectors.mean(0), vectors.max(0).values, torch.from_numpy(span.features)]))
-            targets.append(
-                mixed(np.eye(len(TECHNIQUE_NAMES), dtype=np.float32)[span.technique], span.soft, distill_weight)
-            )
+            targets.append(mixed(np.eye(techniques, dtype=np.float32)[span.technique], span.soft, distill_weight))
     if not rows:
         return None
     return torch.stack(rows), torch.from_numpy(np.stack(targets))
 
 
-def head_to_numpy(model: PropagandaTagger) -> SpanHead:
+def head_to_numpy(model: PropagandaTagger, names: tuple[str, ...]) -> SpanHead:
     first, last = model.span_head[0], model.span_head[3]
     assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
     return SpanHead(
@@ -156,6 +158,7 @@ def head_to_numpy(model: PropagandaTagger) -> SpanHead:
         b1=first.bias.detach().numpy().copy(),
         w2=last.weight.detach().numpy().copy(),
         b2=last.bias.detach().numpy().copy(),
+        names=names,
     )
 
 
@@ -177,6 +180,7 @@ def encode_with_torch(
         window_tokens=config.window_tokens,
         stride=config.inference_stride,
         specials=special_ids(tokenizer),
+        channels=1 + len(techniques.scheme(config.scheme).names),
     )
     return dict(zip(article_ids, encoded, strict=True))
 
@@ -253,8 +257,9 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     tokenizer_path = str(Path(base) / "tokenizer.json")
     tokenizer = load_tokenizer(tokenizer_path)
     specials = special_ids(tokenizer)
-    train_corpus = read_ptc_folder(Path(config.train_dir)).first(config.limit_articles)
-    dev_corpus = read_ptc_folder(Path(config.dev_dir)).first(config.limit_articles)
+    names = techniques.scheme(config.scheme).names
+    train_corpus = span_corpus(Path(config.train_dir), config.scheme, "train").first(config.limit_articles)
+    dev_corpus = span_corpus(Path(config.dev_dir), config.scheme, "dev").first(config.limit_articles)
     gold = train_corpus.tc_spans()
     out.mkdir(parents=True, exist_ok=True)
     teachers = (
@@ -264,20 +269,26 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         example
         for article_id, article in train_corpus.articles.items()
         for example in article_examples(
-            tokenizer, article, gold[article_id], config.window_tokens, config.train_stride, teachers.get(article_id)
+            tokenizer,
+            article,
+            gold[article_id],
+            config.window_tokens,
+            config.train_stride,
+            names,
+            teachers.get(article_id),
         )
     ]
     log.info("train: %d articles, %d windows", len(train_corpus.articles), len(examples))
-    weights = class_weights(examples, config.class_balance)
+    weights = class_weights(examples, config.class_balance, len(names))
     log.info("span class weights %s", [round(float(w), 2) for w in weights])
-    model = PropagandaTagger(base)
+    model = PropagandaTagger(base, len(names))
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     steps = config.epochs * math.ceil(len(examples) / config.batch_size)
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
     )
-    tuner = DevTuner(dev_corpus)
+    tuner = DevTuner(dev_corpus, names)
     rng = random.Random(config.seed)
     state = TrainingState(epoch=0, history=[], best_key=-1.0, best_state=None, rng_state=rng.getstate())
     if resume and (out / RESUME_FILE).is_file():
@@ -291,7 +302,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             ids, mask, labels, valid = collate(batch, specials, config.distill_weight)
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
-            pooled = pooled_spans(hidden, batch, config.distill_weight)
+            pooled = pooled_spans(hidden, batch, config.distill_weight, len(names))
             if pooled is not None:
                 loss = loss + config.span_loss_weight * nn.functional.cross_entropy(
                     model.span_logits(pooled[0]), pooled[1], weight=weights
@@ -307,7 +318,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
                 log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, float(loss), rate)
         model.eval()
         encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
-        head = head_to_numpy(model)
+        head = head_to_numpy(model, names)
         scores = max(
             (tuner.score(encoded, head, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
             key=lambda candidate: candidate.f1()["si"],
@@ -325,7 +336,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     assert state.best_state is not None
     model.load_state_dict(state.best_state)
     model.eval()
-    head = head_to_numpy(model)
+    head = head_to_numpy(model, names)
     thresholds, calibration, dev_scores = tuner.tune(encode_with_torch(model, dev_corpus, tokenizer, config), head)
     log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {

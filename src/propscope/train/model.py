@@ -13,25 +13,22 @@ from torch import nn
 from transformers import AutoModel
 
 from propscope.detect.features import N_FEATURES
-from propscope.techniques import TECHNIQUE_NAMES
-
-N_CHANNELS = 1 + len(TECHNIQUE_NAMES)
 
 
 class PropagandaTagger(nn.Module):
     """Encoder + token head; `span_head` is applied separately to pooled span vectors."""
 
-    def __init__(self, base: str, dropout: float = 0.1):
+    def __init__(self, base: str, techniques: int, dropout: float = 0.1):
         super().__init__()
         self.encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
         hidden = int(self.encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
-        self.token_head = nn.Linear(hidden, N_CHANNELS)
+        self.token_head = nn.Linear(hidden, 1 + techniques)
         self.span_head = nn.Sequential(
             nn.Linear(2 * hidden + N_FEATURES, hidden),
             nn.GELU(approximate="tanh"),
             nn.Dropout(dropout),
-            nn.Linear(hidden, len(TECHNIQUE_NAMES)),
+            nn.Linear(hidden, techniques),
         )
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

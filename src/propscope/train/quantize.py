@@ -19,12 +19,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
+from propscope import techniques
+from propscope.detect.article_heads import article_features
 from propscope.detect.runtime import MODEL_FILE, ModelRuntime
 from propscope.detect.tuning import DevTuner
-from propscope.evaluation import Evaluation, evaluate, model_predictions
-from propscope.formats.ptc import read_ptc_folder
+from propscope.evaluation import Evaluation, evaluate_model
+from propscope.formats.annotated import span_corpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 
@@ -38,8 +41,7 @@ def quick_check_scores(folder: Path, dev_dir: Path) -> dict[str, float]:
     """F1 of the finished model folder on the first 10 dev articles, as `propscope evaluate
     --split dev --limit 10` computes them: CI re-computes these in seconds to check that the
     shipped files and the inference code still give the recorded figures."""
-    gold, predictions, tc = model_predictions(ModelRuntime.load(folder), read_ptc_folder(dev_dir), limit=10)
-    return evaluate(gold, predictions, tc_predictions=tc).f1()
+    return evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev", limit=10).f1()
 
 
 def quantize_encoder(source: Path, target: Path) -> None:
@@ -50,11 +52,11 @@ def quantize_encoder(source: Path, target: Path) -> None:
 def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
     """Tuned thresholds, calibration (with its cross-fitted check) and dev scores for the model
     folder as it is."""
-    corpus = read_ptc_folder(dev_dir)
     runtime = ModelRuntime.load(folder)
+    corpus = span_corpus(dev_dir, runtime.scheme, "dev")
     article_ids = list(corpus.articles)
     encoded = dict(zip(article_ids, runtime.encode_many([corpus.articles[a].text for a in article_ids]), strict=True))
-    tuner = DevTuner(corpus)
+    tuner = DevTuner(corpus, runtime.head.names)
     thresholds, calibration, scores = tuner.tune(encoded, runtime.head)
     check = tuner.check_calibration(encoded, thresholds)
     return {
@@ -113,12 +115,32 @@ def ship(
     )
     description[QUICK_CHECK_KEY] = {}
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    if description.get("scheme") == techniques.SEMEVAL2023.name:
+        fit_article_heads(out, Path(training["train_dir"]))
+        description["dev"] = evaluate_model(ModelRuntime.load(out), dev_dir, split="dev").to_dict()
     description[QUICK_CHECK_KEY] = quick_check_scores(out, dev_dir)
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     write_model_card(out, description, notes)
     for data in variants.values():
         shutil.rmtree(data["folder"])
     return description
+
+
+def fit_article_heads(folder: Path, train_dir: Path) -> None:
+    """Genre and frame models fitted on the training articles' features from the encoder that
+    ships, written into `folder` (a model folder that is complete but for them)."""
+    from propscope.formats.semeval2023 import read_semeval2023
+    from propscope.train.article_heads import fit_article_heads as fit
+
+    runtime = ModelRuntime.load(folder)
+    train = read_semeval2023(train_dir, "train")
+    labelled = [a for a in sorted(train.articles) if a in train.genres and a in train.frames]
+    texts = [train.articles[a].text for a in labelled]
+    encoded = runtime.encode_many(texts)
+    features = np.asarray([article_features(text, e) for text, e in zip(texts, encoded, strict=True)])
+    genres = [train.genres[a] for a in labelled]
+    fit(features, genres, [train.frames[a] for a in labelled]).save(folder)
+    log.info("article heads fitted on %d training articles", len(labelled))
 
 
 def _shown(path: Path) -> str:
