@@ -175,6 +175,7 @@ class GatedDetector:
     so the tests wait on events and never on the clock. Peak concurrency is recorded."""
 
     model_id = "gated"
+    scheme = "semeval2020"
 
     def __init__(self) -> None:
         self.gate = threading.Event()

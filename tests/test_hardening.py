@@ -300,9 +300,9 @@ def test_workers_die_when_their_batch_is_killed(tmp_path: Path) -> None:
     while True:  # wait until analyses are stored: the workers are up and working
         if database.exists():
             with create_engine(f"sqlite:///{database}").connect() as connection:
-                if connection.exec_driver_sql("SELECT COUNT(*) FROM sqlite_master WHERE name='analyses'").scalar():
-                    if connection.exec_driver_sql("SELECT COUNT(*) FROM analyses").scalar():
-                        break
+                has_table = connection.exec_driver_sql("SELECT COUNT(*) FROM sqlite_master WHERE name='analyses'")
+                if has_table.scalar() and connection.exec_driver_sql("SELECT COUNT(*) FROM analyses").scalar():
+                    break
         assert batch.poll() is None and time.monotonic() < deadline, "the batch never stored anything"
         time.sleep(0.2)
     workers = _children(batch.pid)
@@ -379,5 +379,6 @@ def test_evaluate_finds_the_data_from_any_folder_or_says_where_it_looked(tmp_pat
     )
     assert result.returncode == 1
     assert result.stderr == (
-        f"error: no data folder found (looked for {missing / 'dev'}); set PROPSCOPE_PTC_DIR to the folder that holds it\n"
+        f"error: no data folder found (looked for {missing / 'dev'}); "
+        "set PROPSCOPE_PTC_DIR to the folder that holds it\n"
     )

@@ -393,6 +393,25 @@ def known_in_any_scheme(name: str) -> bool:
     return any(s.is_known(name) for s in SCHEMES.values())
 
 
+def every_technique() -> tuple[Technique, ...]:
+    """Each technique name of every scheme once (a name both schemes use, such as Doubt, has
+    the same title and colour in both), in scheme order: what a page showing analyses of any
+    scheme needs styles and explanations for."""
+    found: dict[str, Technique] = {}
+    for each in SCHEMES.values():
+        for technique in each.techniques:
+            found.setdefault(technique.name, technique)
+    return tuple(found.values())
+
+
+def describe(name: str) -> Technique:
+    """The technique called `name` in whichever scheme has it (the PTC scheme first)."""
+    for each in SCHEMES.values():
+        if each.is_known(name):
+            return each.get(name)
+    raise ValueError(SEMEVAL2020.unknown_message(name))
+
+
 # The default (PTC) scheme's values under their historical names.
 TECHNIQUES: tuple[Technique, ...] = SEMEVAL2020.techniques
 TECHNIQUE_NAMES: tuple[str, ...] = SEMEVAL2020.names

@@ -14,14 +14,15 @@ from propscope import techniques
 from propscope.cli.common import (
     MaxCharsOption,
     ModelOption,
+    SchemeOption,
     TechniquesOption,
     ThresholdOption,
     console,
+    detector_config,
     error_console,
     print_json,
     progress_over,
     state,
-    technique_names,
     warn,
 )
 
@@ -35,6 +36,9 @@ class AnalyzeFormat(StrEnum):
     jsonl = "jsonl"
     ptc = "ptc"
     label_studio = "label-studio"
+    subtask1 = "subtask1"
+    subtask2 = "subtask2"
+    subtask3 = "subtask3"
 
 
 class ListFormat(StrEnum):
@@ -58,6 +62,7 @@ def analyses(
     only: list[str] | None,
     model: Path | None,
     max_chars: int | None,
+    scheme: str | None,
     *,
     keep_saved: bool = False,
 ) -> Iterator[Analysis]:
@@ -65,19 +70,16 @@ def analyses(
     analyses saved earlier (in .json/.jsonl files) are shown as they are, narrowed to the
     threshold and techniques asked for; otherwise their articles are analysed again."""
     from propscope.article import Analysis, Article
-    from propscope.detect.model import Detector, DetectorConfig
+    from propscope.detect.model import Detector
     from propscope.formats.inputs import read_source
 
     settings = state(ctx).settings
-    wanted = technique_names(only)
-    config = DetectorConfig(
-        model=model or settings.model, threshold=threshold, techniques=wanted, max_chars=max_chars or settings.max_chars
-    )
+    config = detector_config(ctx, model, threshold, only, max_chars, scheme)
     detector: Detector | None = None
     for source in sources:
         for item in read_source(source, settings.fetch_policy()):
             if isinstance(item, Analysis) and keep_saved:
-                yield item.restricted(threshold=threshold, techniques=wanted)
+                yield item.restricted(threshold=threshold, techniques=config.techniques)
                 continue
             article: Article = item.article if isinstance(item, Analysis) else item
             if not article.text.strip():
@@ -93,14 +95,16 @@ def analyze(
         AnalyzeFormat,
         typer.Option(
             "--format",
-            help="text: highlighted view; json/jsonl: analyses; ptc: FLC label rows; "
-            "label-studio: tasks with the spans as pre-annotations.",
+            help="text: highlighted view; json/jsonl: analyses; ptc: span rows (id, technique, start, end); "
+            "label-studio: tasks with the spans as pre-annotations; subtask1/2/3: SemEval-2023 rows of genre, "
+            "frames and techniques per paragraph (with --scheme semeval2023).",
         ),
     ] = AnalyzeFormat.text,
     threshold: ThresholdOption = None,
     only: TechniquesOption = None,
     model: ModelOption = None,
     max_chars: MaxCharsOption = None,
+    scheme: SchemeOption = None,
 ) -> None:
     """Find propaganda techniques in articles with the shipped model (offline, CPU).
 
@@ -116,9 +120,10 @@ def analyze(
     from propscope.formats.jsonl import dumps_json
     from propscope.formats.label_studio import dumps_tasks
     from propscope.formats.ptc import format_tc_labels
+    from propscope.formats.semeval2023 import subtask_rows
     from propscope.report.terminal import render
 
-    found = progress_over(analyses(ctx, sources, threshold, only, model, max_chars), "analysing")
+    found = progress_over(analyses(ctx, sources, threshold, only, model, max_chars, scheme), "analysing")
     if output_format is AnalyzeFormat.json:
         sys.stdout.write(dumps_json(list(found)))
     elif output_format is AnalyzeFormat.label_studio:
@@ -129,6 +134,9 @@ def analyze(
     elif output_format is AnalyzeFormat.ptc:
         for analysis in found:
             sys.stdout.write(format_tc_labels({analysis.article.id: analysis.spans}))
+    elif output_format in (AnalyzeFormat.subtask1, AnalyzeFormat.subtask2, AnalyzeFormat.subtask3):
+        for analysis in found:
+            sys.stdout.write(subtask_rows(analysis, int(output_format.value[-1])))
     else:
         for analysis in found:
             render(analysis, console)
@@ -149,6 +157,7 @@ def report(
     only: TechniquesOption = None,
     model: ModelOption = None,
     max_chars: MaxCharsOption = None,
+    scheme: SchemeOption = None,
 ) -> None:
     """Write a self-contained HTML report: every span highlighted in its technique's colour.
 
@@ -164,7 +173,9 @@ def report(
     from propscope.formats.files import atomic_write_text
     from propscope.report.html import render_report
 
-    found = list(progress_over(analyses(ctx, sources, threshold, only, model, max_chars, keep_saved=True), "analysing"))
+    found = list(
+        progress_over(analyses(ctx, sources, threshold, only, model, max_chars, scheme, keep_saved=True), "analysing")
+    )
     if not found:
         warn("no articles in the input; the report is empty")
     atomic_write_text(output, render_report(found, title=title))

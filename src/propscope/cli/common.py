@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from typer.core import TyperGroup
 from propscope import techniques
 from propscope.config import Settings
 from propscope.errors import InputError
+
+if TYPE_CHECKING:
+    from propscope.detect.model import DetectorConfig
 
 T = TypeVar("T")
 
@@ -97,17 +100,59 @@ def progress_over(items: Iterable[T], label: str, total: int | None = None) -> I
             bar.advance(task)
 
 
-def technique_names(values: Sequence[str] | None, scheme: str = techniques.DEFAULT_SCHEME) -> tuple[str, ...] | None:
-    """--techniques values (repeated or comma-separated) as names; wrong usage for an unknown one."""
+def technique_names(values: Sequence[str] | None, scheme: str | None = None) -> tuple[str, ...] | None:
+    """--techniques values (repeated or comma-separated) as names of `scheme` (default: the
+    shipped model's); wrong usage for an unknown one."""
     if not values:
         return None
+    chosen = scheme or techniques.DEFAULT_SCHEME
     try:
-        return techniques.scheme(scheme).parse_names(values)
+        return techniques.scheme(chosen).parse_names(values)
     except ValueError as error:
         message = str(error).split(";")[0]
+        hint = "" if chosen == techniques.DEFAULT_SCHEME else f" --scheme {chosen}"
         raise typer.BadParameter(
-            f"{message}; run 'propscope techniques' for the names", param_hint="--techniques"
+            f"{message}; run 'propscope techniques{hint}' for the names", param_hint="--techniques"
         ) from None
+
+
+def scheme_name(value: str | None, model: Path | None = None) -> str:
+    """The scheme a command works in: --scheme as given (checked), else that of the --model
+    folder, else the shipped default."""
+    if value is not None:
+        if value not in techniques.SCHEMES:
+            raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
+        return value
+    described = model / "propscope-model.json" if model is not None else None
+    if described is not None and described.is_file():
+        try:
+            return str(json.loads(described.read_text(encoding="utf-8")).get("scheme", techniques.DEFAULT_SCHEME))
+        except (ValueError, OSError):
+            pass  # loading the model reports a damaged folder properly
+    return techniques.DEFAULT_SCHEME
+
+
+def detector_config(
+    ctx: typer.Context,
+    model: Path | None,
+    threshold: float | None,
+    only: Sequence[str] | None,
+    max_chars: int | None,
+    scheme: str | None,
+) -> DetectorConfig:
+    """The detector the options describe; technique names are checked against its scheme."""
+    from propscope.detect.model import DetectorConfig
+
+    settings = state(ctx).settings
+    chosen_model = model or settings.model
+    chosen_scheme = scheme_name(scheme, chosen_model)
+    return DetectorConfig(
+        model=chosen_model,
+        threshold=threshold,
+        techniques=technique_names(only, chosen_scheme),
+        max_chars=max_chars or settings.max_chars,
+        scheme=chosen_scheme,
+    )
 
 
 ModelOption = Annotated[
@@ -127,6 +172,13 @@ TechniquesOption = Annotated[
     typer.Option("--techniques", help="Keep only these techniques (label names; repeat or comma-separate)."),
 ]
 MaxCharsOption = Annotated[int | None, typer.Option(min=1, help="Refuse longer articles. Default 1,000,000.")]
+SchemeOption = Annotated[
+    str | None,
+    typer.Option(
+        help="semeval2020: the 14 PTC techniques (the default model); semeval2023: 23 techniques plus the "
+        "article's genre and frames (the shipped SemEval-2023 model unless --model says otherwise)."
+    ),
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(

@@ -37,6 +37,8 @@ class DetectorConfig:
     threshold: float | None = None
     techniques: tuple[str, ...] | None = None
     max_chars: int = DEFAULT_MAX_CHARS
+    #: the taxonomy wanted; with no model folder it picks the shipped model of that scheme
+    scheme: str | None = None
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not (
@@ -47,8 +49,10 @@ class DetectorConfig:
             raise ValueError(f"max_chars must be a positive int, got {self.max_chars!r}")
 
     def load(self, *, threads: int | None = None, spin: bool = True) -> Detector:
-        """The detector this configuration describes (reads the model folder)."""
-        return Detector(ModelRuntime.load(self.model, threads=threads, spin=spin), self)
+        """The detector this configuration describes (reads the model folder). ValueError when
+        a technique is not one of the model's scheme."""
+        runtime = _runtime(self.model, self.scheme, threads, spin)
+        return Detector(runtime, replace(self, techniques=_technique_names(runtime.scheme, self.techniques)))
 
 
 class Detector:
@@ -85,6 +89,7 @@ class Detector:
         threshold: float | None = None,
         techniques: str | Iterable[str] | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
+        scheme: str | None = None,
         threads: int | None = None,
         spin: bool = True,
     ) -> Detector:
@@ -94,6 +99,10 @@ class Detector:
         ----------
         path : str or Path, optional
             A folder made by `propscope train` / `propscope ship`.
+        scheme : str, optional
+            "semeval2020" (the 14 PTC techniques) or "semeval2023" (23 techniques plus genre
+            and frames). Without `path` it picks the shipped model of that scheme; with a
+            path it must be the model's scheme.
         threshold, techniques, max_chars
             The detector's options (see the class).
         threads : int, optional
@@ -109,12 +118,13 @@ class Detector:
         ValueError
             An option is invalid (the message lists the valid technique names).
         """
-        runtime = ModelRuntime.load(path, threads=threads, spin=spin)
+        runtime = _runtime(Path(path) if path is not None else None, scheme, threads, spin)
         config = DetectorConfig(
             model=Path(path) if path is not None else None,
             threshold=threshold,
             techniques=_technique_names(runtime.scheme, techniques),
             max_chars=max_chars,
+            scheme=runtime.scheme,
         )
         return cls(runtime, config)
 
@@ -239,6 +249,18 @@ class Detector:
                 if wanted is not None:
                     spans = [s for s in spans if s.technique in wanted]
                 yield self._runtime.analysis(article, spans, encoded)
+
+
+def _runtime(path: Path | None, scheme: str | None, threads: int | None, spin: bool) -> ModelRuntime:
+    if scheme is not None:
+        techniques.scheme(scheme)  # ValueError listing the schemes
+    runtime = ModelRuntime.load(path, scheme=scheme, threads=threads, spin=spin)
+    if scheme is not None and runtime.scheme != scheme:
+        raise InputError(
+            f"is a model of the {runtime.scheme} scheme, not {scheme}; leave the scheme out or give a {scheme} model",
+            path=runtime.path,
+        )
+    return runtime
 
 
 def _technique_names(scheme: str, values: str | Iterable[str] | None) -> tuple[str, ...] | None:

@@ -34,9 +34,14 @@ MODEL_FILE = "propscope-model.json"
 REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
 
 
-def default_model_dir() -> Path:
-    """The model shipped inside the package, so that a plain pip install can analyse offline."""
-    return Path(__file__).resolve().parents[1] / "models" / "propscope-minilm"
+SHIPPED_MODELS = {"semeval2020": "propscope-minilm", "semeval2023": "propscope-minilm-semeval2023"}
+
+
+def default_model_dir(scheme: str = techniques.DEFAULT_SCHEME) -> Path:
+    """The model shipped inside the package for a scheme, so that a plain pip install can
+    analyse offline."""
+    techniques.scheme(scheme)  # a ValueError listing the schemes for an unknown one
+    return Path(__file__).resolve().parents[1] / "models" / SHIPPED_MODELS[scheme]
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,20 @@ class ModelRuntime:
         return str(self.description.get("scheme", techniques.DEFAULT_SCHEME))
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, threads: int | None = None, spin: bool = True) -> ModelRuntime:
-        """Load a model folder (default: the shipped model); errors name the folder and the fix.
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        scheme: str | None = None,
+        threads: int | None = None,
+        spin: bool = True,
+    ) -> ModelRuntime:
+        """Load a model folder (default: the shipped model of `scheme`, or of the PTC scheme);
+        errors name the folder and the fix.
 
         `spin=False` stops ONNX Runtime's worker threads from busy-waiting between calls, which
         matters when the same process also runs torch or other thread pools."""
-        folder = Path(path) if path is not None else default_model_dir()
+        folder = Path(path) if path is not None else default_model_dir(scheme or techniques.DEFAULT_SCHEME)
         if not folder.is_dir():
             raise InputError(
                 "model folder not found; give a folder made by 'propscope train' with --model", path=folder

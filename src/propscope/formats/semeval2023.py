@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from propscope import techniques
-from propscope.article import Article, Span
+from propscope.article import Analysis, Article, Span
 from propscope.errors import InputError
 from propscope.formats.files import read_text_file
 from propscope.formats.ptc import LabelRow, PtcCorpus
@@ -218,3 +218,18 @@ def format_genres(genres: Mapping[str, str]) -> str:
 
 def format_frames(frames: Mapping[str, Iterable[str]]) -> str:
     return "".join(f"{article_id}\t{','.join(frames[article_id])}\n" for article_id in sorted(frames))
+
+
+def subtask_rows(analysis: Analysis, subtask: int) -> str:
+    """One analysis in the official row format of subtask 1 (genre), 2 (frames) or 3
+    (techniques per paragraph); InputError when the analysis does not have what it needs."""
+    article_id = analysis.article.id
+    if subtask == 1:
+        if analysis.genre is None:
+            raise InputError("has no genre; analyse with --scheme semeval2023 for subtask rows", path=article_id)
+        return format_genres({article_id: analysis.genre.label})
+    if subtask == 2:
+        if analysis.frames is None:
+            raise InputError("has no frames; analyse with --scheme semeval2023 for subtask rows", path=article_id)
+        return format_frames({article_id: analysis.frames.labels})
+    return format_paragraph_labels({article_id: paragraph_labels(analysis.article.text, analysis.spans)})

@@ -43,7 +43,7 @@ class TechniqueStyle:
 def technique_styles() -> list[TechniqueStyle]:
     return [
         TechniqueStyle(index, t.name, t.title, t.colour, _tint(t.colour))
-        for index, t in enumerate(techniques.TECHNIQUES)
+        for index, t in enumerate(techniques.every_technique())
     ]
 
 
@@ -181,7 +181,7 @@ def report_script_hash() -> str:
 
 def techniques_json() -> Markup:
     """Titles and definitions for the tooltips, safe inside a <script type=application/json>."""
-    data = {t.name: {"title": t.title, "definition": t.definition} for t in techniques.TECHNIQUES}
+    data = {t.name: {"title": t.title, "definition": t.definition} for t in techniques.every_technique()}
     text = json.dumps(data, ensure_ascii=False)
     return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
@@ -191,7 +191,7 @@ def render_report(analyses: Sequence[Analysis], *, title: str | None = None) -> 
     views = [article_view(number, analysis) for number, analysis in enumerate(analyses, start=1)]
     styles = {s.name: s for s in technique_styles()}
     totals = Counter(span.technique for analysis in analyses for span in analysis.spans)
-    legend = [(styles[name], totals[name]) for name in techniques.TECHNIQUE_NAMES if totals[name]]
+    legend = [(styles[t.name], totals[t.name]) for t in techniques.every_technique() if totals[t.name]]
     page_title = title or (views[0].heading if len(views) == 1 else f"{len(views)} articles")
     return (
         jinja_environment()
@@ -207,6 +207,7 @@ def render_report(analyses: Sequence[Analysis], *, title: str | None = None) -> 
             script_hash=report_script_hash(),
             techniques_json=techniques_json(),
             models=sorted({analysis.model_id for analysis in analyses}),
+            frame_descriptions=techniques.FRAMES,
             version=__version__,
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         )

@@ -38,7 +38,7 @@ def highlighted_text(analysis: Analysis, plain: bool) -> Text:
         marked.append(analysis.article.text[cursor:])
         return marked
     for span in sorted(analysis.spans, key=lambda s: s.score):
-        colour = techniques.get(span.technique).colour
+        colour = techniques.describe(span.technique).colour
         text.stylize(f"bold underline {colour}", span.start, span.end)
     return text
 
@@ -67,7 +67,7 @@ def summary_table(analysis: Analysis) -> Table:
     for name, count in counts.most_common():
         example = max((s for s in analysis.spans if s.technique == name), key=lambda s: s.score)
         table.add_row(
-            Text(techniques.get(name).title, style=techniques.get(name).colour),
+            Text(techniques.describe(name).title, style=techniques.describe(name).colour),
             str(count),
             f"{best[name]:.2f}",
             Text(example.text_in(analysis.article)[:80]),
@@ -83,6 +83,7 @@ def render(analysis: Analysis, console: Console) -> None:
         f"\npropaganda score {analysis.score:.2f} · {analysis.covered_share:.0%} of the text inside techniques · "
         f"{sum(s.flagged for s in analysis.sentences)}/{len(analysis.sentences)} sentences flagged · "
         f"model {analysis.model_id}",
+        *article_level(analysis),
     )
     console.print(Panel(Group(header, Text(""), highlighted_text(analysis, plain))))
     if analysis.spans:
@@ -98,6 +99,22 @@ def render(analysis: Analysis, console: Console) -> None:
         console.print(summary_table(analysis))
     else:
         console.print("No propaganda techniques found.")
+
+
+def article_level(analysis: Analysis) -> list[str]:
+    """The genre and frames lines of the header, for models that predict them."""
+    lines = []
+    if analysis.genre is not None:
+        probability = analysis.genre.probabilities.get(analysis.genre.label)
+        shown = f" ({probability:.2f})" if probability is not None else ""
+        lines.append(f"\ngenre {analysis.genre.label}{shown}")
+    if analysis.frames is not None:
+        framed = ", ".join(
+            f"{name} {analysis.frames.scores[name]:.2f}" if name in analysis.frames.scores else name
+            for name in analysis.frames.labels
+        )
+        lines.append(f"\nframes {framed or 'none above the threshold'}")
+    return lines
 
 
 def _fmt(value: float) -> str:

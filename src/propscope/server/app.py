@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import re
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -41,6 +42,7 @@ from propscope.server.schemas import (
     BatchRequest,
     ErrorOut,
     HealthOut,
+    SchemeName,
     TechniqueOut,
 )
 
@@ -70,13 +72,38 @@ Fetcher = Callable[[str], Page]
 
 
 def create_app(
-    settings: Settings | None = None, *, detector: Detector | None = None, fetcher: Fetcher | None = None
+    settings: Settings | None = None,
+    *,
+    detector: Detector | None = None,
+    fetcher: Fetcher | None = None,
+    schemes: Mapping[str, Detector] | None = None,
 ) -> FastAPI:
-    """A ready application; `detector` and `fetcher` can be given to share a model or to test."""
+    """A ready application; `detector` (the default model), `schemes` (models by scheme) and
+    `fetcher` can be given to share models or to test. A request for another scheme than the
+    default model's loads that scheme's shipped model once, on first use."""
     settings = settings or Settings()
+    threads = max(1, (os.cpu_count() or 1) // settings.api_max_concurrent)
     if detector is None:
-        threads = max(1, (os.cpu_count() or 1) // settings.api_max_concurrent)
         detector = Detector.load(settings.model, threads=threads, spin=False)
+    default = detector
+    loaded: dict[str, Detector] = {default.scheme: default, **(schemes or {})}
+    loading = threading.Lock()
+
+    def detector_for(scheme: str | None) -> Detector:
+        if scheme is None:
+            return default
+        with loading:
+            if scheme not in loaded:
+                if settings.model is not None:
+                    raise ApiError(
+                        422,
+                        "invalid_request",
+                        f"scheme: this server runs the {default.scheme} model given at start; "
+                        f"{scheme} is not available",
+                    )
+                loaded[scheme] = Detector.load(scheme=scheme, threads=threads, spin=False)
+            return loaded[scheme]
+
     policy = settings.fetch_policy()
     fetch_page: Fetcher = fetcher or (lambda url: fetch(url, policy))
     pool = AnalysisPool(settings.api_max_concurrent, settings.api_max_waiting, settings.api_request_timeout)
@@ -134,12 +161,13 @@ def create_app(
                 check_size("article text", len(item.text), settings.api_max_chars)
             if item.html is not None:
                 check_size("html", len(item.html), settings.api_max_html_chars)
+        chosen = [await asyncio.to_thread(detector_for, item.scheme) for item in items]
         try:
             configured = [
-                detector.with_options(
+                model.with_options(
                     threshold=item.threshold, techniques=item.techniques, max_chars=settings.api_max_chars
                 )
-                for item in items
+                for item, model in zip(items, chosen, strict=True)
             ]
         except ValueError as error:
             raise ApiError(422, "invalid_request", f"techniques: {error}") from None
@@ -187,9 +215,10 @@ def create_app(
         return HTMLResponse(render_report([analysis]), headers={"Content-Security-Policy": _report_policy("'self'")})
 
     @app.get("/api/v1/techniques", response_model=list[TechniqueOut], tags=["reference"])
-    async def list_techniques() -> list[dict[str, str]]:
-        """The 14 techniques with their label names, titles, definitions, examples and colours."""
-        return [t.__dict__ for t in techniques.TECHNIQUES]
+    async def list_techniques(scheme: SchemeName = techniques.DEFAULT_SCHEME) -> list[dict[str, str]]:  # type: ignore[valid-type]
+        """The techniques of a scheme (default: the 14 of SemEval-2020) with their label names, titles,
+        definitions, examples and colours."""
+        return [t.__dict__ for t in techniques.scheme(scheme).techniques]
 
     @app.get("/healthz", response_model=HealthOut, tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from propscope import techniques
 
+SchemeName = Literal[tuple(techniques.SCHEMES)]  # type: ignore[valid-type]
 TechniqueName = Literal[  # type: ignore[valid-type]
     tuple(dict.fromkeys(name for scheme in techniques.SCHEMES.values() for name in scheme.names))
 ]
@@ -56,6 +57,11 @@ class AnalyzeRequest(BaseModel):
         le=1.0,
         description="Smallest span score reported (a calibrated probability); lower finds more. "
         "Default: the model's tuned value.",
+    )
+    scheme: SchemeName | None = Field(  # type: ignore[valid-type]
+        None,
+        description="semeval2020: the 14 PTC techniques (the default); semeval2023: 23 techniques plus the "
+        "article's genre and frames.",
     )
     techniques: list[TechniqueName] | None = Field(  # type: ignore[valid-type]
         None, min_length=1, description="Keep only these techniques (names of the model's scheme)."
