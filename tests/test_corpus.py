@@ -25,7 +25,7 @@ from propscope.config import Settings
 from propscope.detect.model import Detector
 from propscope.server.app import create_app
 from propscope.store.database import open_database
-from propscope.store.queries import Filters, facts, statistics, top_passages
+from propscope.store.queries import Filters, facts, statistics, stored_analyses, top_passages
 from propscope.store.schema import AnalysisRow, ArticleRow, Base, RunRow, SpanRow
 from propscope.store.writer import start_run, store_chunk
 from tests.conftest import REPO, run_cli
@@ -188,6 +188,8 @@ def test_statistics_by_outlet_month_and_technique(db_url: str) -> None:
             "spans": 3,
             "techniques_per_1000_words": 142.86,
             "top_techniques": [{"technique": "Loaded_Language", "spans": 2}, {"technique": "Doubt", "spans": 1}],
+            "genre_shares": {},  # a SemEval-2020 model: no genres or frames
+            "top_frames": [],
         }
         assert by_outlet[1].to_dict()["outlet"] == "Times" and by_outlet[1].spans == 0
         assert [(r.to_dict()["month"], r.articles, r.spans) for r in statistics(found, "month")] == [
@@ -291,7 +293,7 @@ def test_corpus_pages_in_the_web_app(tmp_path: Path) -> None:
             "since: 'soon' is not a date; write YYYY-MM-DD"
         )
         view = client.get("/corpus/articles/1")
-        assert view.status_code == 200 and '<td class="ps-passage">“one”</td>' in view.text
+        assert view.status_code == 200 and '<td class="ps-passage"><a href="#a1-0">“one”</a></td>' in view.text
         assert client.get("/corpus/articles/99").status_code == 404
     missing = tmp_path / "none.db"
     with TestClient(create_app(Settings(db=str(missing)), detector=detector)) as client:
@@ -305,5 +307,49 @@ def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
     for _ in range(2):
         engine = open_database(url)
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
         engine.dispose()
+
+
+def test_a_database_from_before_the_semeval2023_scheme_upgrades_and_keeps_its_rows(db_url: str) -> None:
+    from alembic import command
+
+    from propscope.store.database import alembic_config
+
+    old = create_engine(db_url)
+    with old.begin() as connection:  # the schema as the previous release made it: revision 0001
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO runs (id, model_id, settings, started_at, articles_seen, articles_analysed, "
+                "articles_skipped, spans) VALUES (1, 'old', '{}', '2024-01-01', 1, 1, 0, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO articles (id, content_hash, external_id, text, words) VALUES (1, 'h', 'a', 'Lies.', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO analyses (id, article_id, run_id, model_id, score, covered_share, sentences, "
+                "sentence_count, flagged_sentences, created_at) VALUES (1, 1, 1, 'old', 0.5, 0.8, '[]', 0, 0, "
+                "'2024-01-01')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO spans (analysis_id, start, \"end\", technique, score, text) "
+                "VALUES (1, 0, 4, 'Doubt', 0.5, 'Lies')"
+            )
+        )
+    old.dispose()
+    engine = open_database(db_url)
+    with Session(engine) as session:
+        (analysis,) = stored_analyses(session, Filters())
+        assert (analysis.scheme, analysis.genre, analysis.frames) == ("semeval2020", None, None)
+        assert [(s.start, s.end, s.technique) for s in analysis.spans] == [(0, 4, "Doubt")]
+        assert analysis.article.text == "Lies."
+    engine.dispose()

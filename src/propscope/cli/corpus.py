@@ -41,6 +41,8 @@ class GroupBy(StrEnum):
     author = "author"
     month = "month"
     technique = "technique"
+    genre = "genre"
+    frame = "frame"
 
 
 class StatsFormat(StrEnum):
@@ -224,9 +226,12 @@ def batch_on_ray(
 
 def stats(
     ctx: typer.Context,
-    by: Annotated[GroupBy, typer.Option(help="Group articles by outlet, author or month, or count techniques.")] = (
-        GroupBy.outlet
-    ),
+    by: Annotated[
+        GroupBy,
+        typer.Option(
+            help="Group articles by outlet, author, month, genre or frame (SemEval-2023 analyses), or count techniques."
+        ),
+    ] = GroupBy.outlet,
     db: DatabaseOption = None,
     since: SinceOption = None,
     until: UntilOption = None,

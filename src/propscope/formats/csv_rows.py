@@ -38,10 +38,15 @@ def span_rows(analyses: Iterable[Analysis]) -> Iterable[dict[str, Any]]:
 
 
 def stats_csv_row(row: StatsRow) -> dict[str, Any]:
-    """A statistics row with its top techniques as one 'name (count); ...' cell."""
+    """A statistics row with its lists as one cell each: 'name (count); ...' for the top
+    techniques and frames, 'genre share; ...' for the genre mix."""
     data = row.to_dict()
     if "top_techniques" in data:
         data["top_techniques"] = "; ".join(f"{t['technique']} ({t['spans']})" for t in data["top_techniques"])
+    if "top_frames" in data:
+        data["top_frames"] = "; ".join(f"{f['frame']} ({f['articles']})" for f in data["top_frames"])
+    if "genre_shares" in data:
+        data["genre_shares"] = "; ".join(f"{genre} {share:.0%}" for genre, share in data["genre_shares"].items())
     return data
 
 

@@ -97,6 +97,67 @@ def share_over_time(facts: Sequence[Fact]) -> go.Figure:
     return figure
 
 
+def frame_mix(facts: Sequence[Fact]) -> go.Figure:
+    """Share of each outlet's articles that use each frame (SemEval-2023 analyses)."""
+    outlets = top_outlets(facts)
+    articles = Counter(f.source for f in facts)
+    framed: dict[str, Counter[str]] = defaultdict(Counter)
+    for fact in facts:
+        framed[fact.source].update(fact.frames)
+    figure = go.Figure()
+    for frame in techniques.FRAMES:
+        values = [framed[o][frame] / articles[o] if articles[o] else 0 for o in outlets]
+        if any(values):
+            figure.add_bar(name=frame.replace("_", " "), x=outlets, y=values, hovertext=techniques.FRAMES[frame])
+    figure.update_layout(
+        barmode="group",
+        title="Frame mix per outlet",
+        yaxis_title="share of the outlet's articles",
+        yaxis_tickformat=".0%",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def frames_over_time(facts: Sequence[Fact]) -> go.Figure:
+    """Share of each month's articles using each of the most used frames."""
+    dated = [f for f in facts if f.published]
+    months = sorted({f.published.strftime("%Y-%m") for f in dated if f.published})
+    common = [frame for frame, _ in Counter(frame for f in dated for frame in f.frames).most_common(6)]
+    figure = go.Figure()
+    for frame in common:
+        shares = []
+        for month in months:
+            members = [f for f in dated if f.published and f.published.strftime("%Y-%m") == month]
+            shares.append(sum(frame in f.frames for f in members) / len(members))
+        figure.add_scatter(name=frame.replace("_", " "), x=months, y=shares, mode="lines+markers")
+    figure.update_layout(
+        title="Frames over time",
+        yaxis_title="share of the month's articles",
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1],
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months},
+    )
+    return figure
+
+
+def genre_mix(facts: Sequence[Fact]) -> go.Figure:
+    """Share of opinion, reporting and satire in each outlet's articles (SemEval-2023 analyses)."""
+    outlets = top_outlets(facts)
+    articles = Counter(f.source for f in facts)
+    figure = go.Figure()
+    for genre in techniques.GENRES:
+        counts = Counter(f.source for f in facts if f.genre == genre)
+        figure.add_bar(name=genre, x=outlets, y=[counts[o] / articles[o] if articles[o] else 0 for o in outlets])
+    figure.update_layout(
+        barmode="stack",
+        title="Opinion and reporting per outlet",
+        yaxis_title="share of articles",
+        yaxis_tickformat=".0%",
+    )
+    return figure
+
+
 def top_techniques(facts: Sequence[Fact]) -> go.Figure:
     rows = technique_statistics(list(facts))[::-1]
     figure = go.Figure(
@@ -133,6 +194,10 @@ def render_dashboard(
 ) -> str:
     """The page; `link(article_id)` gives the href of an article's highlighted view."""
     figures = [technique_mix(facts), share_over_time(facts), top_techniques(facts), score_distribution(facts)]
+    if any(f.genre for f in facts):
+        figures.append(genre_mix(facts))
+    if any(f.frames for f in facts):
+        figures += [frame_mix(facts), frames_over_time(facts)]
     charts = [
         Markup(
             figure.update_layout(height=420, margin={"t": 50, "l": 60, "r": 20, "b": 60}).to_html(

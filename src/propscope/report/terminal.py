@@ -191,6 +191,10 @@ def stats_tables(by: str, rows: Sequence[StatsRow], passages: Sequence[Passage])
     """`propscope stats`: one row per group (or technique), then the most-flagged passages."""
     table = Table(title=f"By {by}", title_justify="left")
     dicts = [stats_csv_row(row) for row in rows]
+    for column in ("genre_shares", "top_frames"):  # columns only SemEval-2023 analyses fill
+        if all(not cells.get(column) for cells in dicts):
+            for cells in dicts:
+                cells.pop(column, None)
     for column in dicts[0]:
         table.add_column(column.replace("_", " "), justify="left" if column in (by, "top_techniques") else "right")
     for cells in dicts:

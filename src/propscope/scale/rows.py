@@ -41,6 +41,11 @@ def analyses_table(analyses: Sequence[Analysis], shards: Sequence[str]) -> pa.Ta
                 **stored["article"],
                 "content_hash": content_hash(analysis.article.text),
                 "model_id": analysis.model_id,
+                "scheme": analysis.scheme,
+                "genre": analysis.genre.label if analysis.genre else None,
+                "genre_probabilities": json.dumps(dict(analysis.genre.probabilities)) if analysis.genre else None,
+                "frames": list(analysis.frames.labels) if analysis.frames else None,
+                "frame_scores": json.dumps(dict(analysis.frames.scores)) if analysis.frames else None,
                 "score": analysis.score,
                 "covered_share": analysis.covered_share,
                 "sentences": json.dumps(stored["sentences"]),
@@ -69,5 +74,12 @@ def analysis_from_row(row: dict[str, Any]) -> Analysis:
             "score": row["score"],
             "covered_share": row["covered_share"],
             "model_id": row["model_id"],
+            "scheme": row.get("scheme") or "semeval2020",
+            "genre": {"label": row["genre"], "probabilities": json.loads(row["genre_probabilities"] or "{}")}
+            if row.get("genre")
+            else None,
+            "frames": {"labels": row["frames"], "scores": json.loads(row["frame_scores"] or "{}")}
+            if row.get("frames") is not None
+            else None,
         }
     )

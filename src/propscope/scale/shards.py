@@ -56,6 +56,11 @@ ARTICLES = pa.schema(
         ("text", pa.string()),
         ("content_hash", pa.string()),
         ("model_id", pa.string()),
+        ("scheme", pa.string()),
+        ("genre", pa.string()),
+        ("genre_probabilities", pa.string()),  # JSON object
+        ("frames", pa.list_(pa.string())),
+        ("frame_scores", pa.string()),  # JSON object
         ("score", pa.float64()),
         ("covered_share", pa.float64()),
         ("sentences", pa.string()),

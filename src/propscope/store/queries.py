@@ -22,7 +22,7 @@ from propscope.store.schema import AnalysisRow, ArticleRow, SpanRow
 from propscope.store.writer import to_analysis
 
 UNKNOWN = "(unknown)"
-GROUPINGS = ("outlet", "author", "month", "technique")
+GROUPINGS = ("outlet", "author", "month", "technique", "genre", "frame")
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,10 @@ class GroupStats:
     spans: int
     techniques_per_1000_words: float
     top_techniques: tuple[tuple[str, int], ...]
+    #: share of the group's articles of each genre, and its most frequent frames (SemEval-2023
+    #: models only; empty otherwise)
+    genre_shares: tuple[tuple[str, float], ...] = ()
+    top_frames: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +95,8 @@ class GroupStats:
             "spans": self.spans,
             "techniques_per_1000_words": self.techniques_per_1000_words,
             "top_techniques": [{"technique": t, "spans": n} for t, n in self.top_techniques],
+            "genre_shares": {genre: share for genre, share in self.genre_shares},
+            "top_frames": [{"frame": f, "articles": n} for f, n in self.top_frames],
         }
 
 
@@ -141,6 +147,8 @@ class Fact:
     sentences: int
     flagged: int
     techniques: Counter[str]
+    genre: str | None = None
+    frames: tuple[str, ...] = ()
 
 
 def newest_model_id(session: Session) -> str | None:
@@ -177,6 +185,8 @@ def facts(session: Session, filters: Filters) -> list[Fact]:
         AnalysisRow.score,
         AnalysisRow.sentence_count,
         AnalysisRow.flagged_sentences,
+        AnalysisRow.genre,
+        AnalysisRow.frames,
     ).join(ArticleRow, AnalysisRow.article_id == ArticleRow.id)
     rows = [tuple(row) for row in session.execute(_filtered(base, session, filters).order_by(AnalysisRow.id))]
     ids = select(AnalysisRow.id).join(ArticleRow, AnalysisRow.article_id == ArticleRow.id)
@@ -201,18 +211,25 @@ def facts(session: Session, filters: Filters) -> list[Fact]:
             sentences=row[9],
             flagged=row[10],
             techniques=counts[row[0]],
+            genre=row[11],
+            frames=tuple(row[12] or ()),
         )
         for row in rows
     ]
 
 
-def group_key(fact: Fact, by: str) -> str:
+def group_keys(fact: Fact, by: str) -> tuple[str, ...]:
+    """The groups an article belongs to: one, except by frame (an article may use several)."""
     if by == "outlet":
-        return fact.source
+        return (fact.source,)
     if by == "author":
-        return fact.author
+        return (fact.author,)
     if by == "month":
-        return fact.published.strftime("%Y-%m") if fact.published else "(undated)"
+        return (fact.published.strftime("%Y-%m") if fact.published else "(undated)",)
+    if by == "genre":
+        return (fact.genre or UNKNOWN,)
+    if by == "frame":
+        return fact.frames or ("(no frame)",)
     raise ValueError(f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
 
 
@@ -227,7 +244,8 @@ def statistics(all_facts: list[Fact], by: str) -> list[StatsRow]:
 def group_statistics(all_facts: list[Fact], by: str) -> list[GroupStats]:
     groups: dict[str, list[Fact]] = defaultdict(list)
     for fact in all_facts:
-        groups[group_key(fact, by)].append(fact)
+        for key in group_keys(fact, by):
+            groups[key].append(fact)
     rows = [_group_row(by, name, members) for name, members in groups.items()]
     if by == "month":
         return sorted(rows, key=lambda row: row.group)
@@ -241,6 +259,8 @@ def _group_row(by: str, name: str, members: list[Fact]) -> GroupStats:
     for fact in members:
         counts.update(fact.techniques)
     spans = sum(counts.values())
+    genres = Counter(f.genre for f in members if f.genre)
+    frames = Counter(frame for f in members for frame in f.frames)
     return GroupStats(
         by=by,
         group=name,
@@ -251,6 +271,10 @@ def _group_row(by: str, name: str, members: list[Fact]) -> GroupStats:
         spans=spans,
         techniques_per_1000_words=round(1000 * spans / words, 2) if words else 0.0,
         top_techniques=tuple(counts.most_common(3)),
+        genre_shares=tuple((g, round(genres[g] / len(members), 4)) for g in techniques.GENRES if genres)
+        if genres
+        else (),
+        top_frames=tuple(frames.most_common(3)),
     )
 
 

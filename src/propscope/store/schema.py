@@ -72,6 +72,11 @@ class AnalysisRow(Base):
     sentence_count: Mapped[int] = mapped_column(Integer)
     flagged_sentences: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    scheme: Mapped[str] = mapped_column(String(50), server_default="semeval2020")
+    genre: Mapped[str | None] = mapped_column(String(20), index=True)
+    genre_probabilities: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    frames: Mapped[list[str] | None] = mapped_column(JSON)
+    frame_scores: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
     article: Mapped[ArticleRow] = relationship(back_populates="analyses")
     spans: Mapped[list[SpanRow]] = relationship(

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from propscope.article import Analysis, Article, SentenceFlag, Span
+from propscope.article import Analysis, Article, Frames, Genre, SentenceFlag, Span
 from propscope.store.schema import AnalysisRow, ArticleRow, Base, RunRow, SpanRow, content_hash
 
 
@@ -66,6 +66,11 @@ def store_chunk(engine: Engine, run_id: int, analyses: Sequence[Analysis], skipp
                     "sentence_count": len(analysis.sentences),
                     "flagged_sentences": sum(s.flagged for s in analysis.sentences),
                     "created_at": _now(),
+                    "scheme": analysis.scheme,
+                    "genre": analysis.genre.label if analysis.genre else None,
+                    "genre_probabilities": dict(analysis.genre.probabilities) if analysis.genre else None,
+                    "frames": list(analysis.frames.labels) if analysis.frames else None,
+                    "frame_scores": dict(analysis.frames.scores) if analysis.frames else None,
                 },
                 ("article_id", "model_id"),
             )
@@ -152,6 +157,9 @@ def to_analysis(row: AnalysisRow) -> Analysis:
         score=row.score,
         covered_share=row.covered_share,
         model_id=row.model_id,
+        scheme=row.scheme,
+        genre=Genre(row.genre, row.genre_probabilities or {}) if row.genre else None,
+        frames=Frames(tuple(row.frames), row.frame_scores or {}) if row.frames is not None else None,
     )
 
 
