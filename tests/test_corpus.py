@@ -328,9 +328,7 @@ def test_a_database_from_before_the_semeval2023_scheme_upgrades_and_keeps_its_ro
             )
         )
         connection.execute(
-            text(
-                "INSERT INTO articles (id, content_hash, external_id, text, words) VALUES (1, 'h', 'a', 'Lies.', 1)"
-            )
+            text("INSERT INTO articles (id, content_hash, external_id, text, words) VALUES (1, 'h', 'a', 'Lies.', 1)")
         )
         connection.execute(
             text(
@@ -341,7 +339,7 @@ def test_a_database_from_before_the_semeval2023_scheme_upgrades_and_keeps_its_ro
         )
         connection.execute(
             text(
-                "INSERT INTO spans (analysis_id, start, \"end\", technique, score, text) "
+                'INSERT INTO spans (analysis_id, start, "end", technique, score, text) '
                 "VALUES (1, 0, 4, 'Doubt', 0.5, 'Lies')"
             )
         )

@@ -82,3 +82,8 @@ def test_clean_span_never_cuts_a_word_at_an_apostrophe() -> None:
     text = "They\u2019ll never learn, won't they"
     assert text[slice(*clean_span(text, 5, 12))] == "They\u2019ll never"  # 'll' widened to the whole word
     assert text[slice(*clean_span(text, 21, 24))] == "won't"
+
+
+def test_clean_span_keeps_hyphenated_words_whole() -> None:
+    text = "The so-called experts lied."
+    assert text[slice(*clean_span(text, 7, 21))] == "so-called experts"  # started at 'called'

@@ -8,7 +8,7 @@ True
 
 The public names are few: `load` and `Detector` to analyse; the values `Analysis`, `Article`,
 `Span` (and `SentenceFlag`, `Genre`, `Frames`) every output is made from; `to_frame`,
-`spans_frame` and `articles_frame` for pandas; `report` for a notebook or HTML view;
+`spans_frame` and `articles_frame` for pandas; `Report` for a notebook or HTML view of several;
 `techniques` for the taxonomies. They are imported on first use, so `import propscope` stays
 fast and does not load ONNX Runtime or pandas until they are needed.
 """
@@ -54,7 +54,6 @@ __all__ = [
     "__version__",
     "articles_frame",
     "load",
-    "report",
     "spans_frame",
     "techniques",
     "to_frame",
@@ -73,14 +72,6 @@ def load(path: str | None = None, **options: Any) -> Detector:
     from propscope.detect.model import Detector
 
     return Detector.load(path, **options)
-
-
-def report(analyses: Analysis | list[Analysis], *, title: str | None = None) -> Report:
-    """The HTML report of one or several analyses: shown in a notebook, `.save(path)` to a file."""
-    from propscope.article import Analysis
-    from propscope.report.notebook import Report
-
-    return Report([analyses] if isinstance(analyses, Analysis) else analyses, title=title)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ from propscope.detect.function_words import trim_dangling_end
 
 _STRIP_EDGES = " \t\r\n\u00a0,;:-\u2013\u2014"
 _QUOTES = {'"': '"', "\u201c": "\u201d", "(": ")", "'": "'", "\u2018": "\u2019"}
-_APOSTROPHES = "'\u2019"
+_JOINERS = "'\u2019-"  # inside a word between letters: apostrophes and hyphens
 
 
 def line_breaks(text: str, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -47,15 +47,15 @@ def token_runs(
 
 def _inside_word(text: str, index: int) -> bool:
     """True when a span edge at `index` would cut a word: inside "wo|rd", and on either side
-    of the apostrophe in "don|'|t"."""
+    of the apostrophe or hyphen in "don|'|t" or "so|-|called"."""
     if index <= 0 or index >= len(text):
         return False
     before, after = text[index - 1], text[index]
     if before.isalnum() and after.isalnum():
         return True
-    if after in _APOSTROPHES and index + 1 < len(text):
+    if after in _JOINERS and index + 1 < len(text):
         return before.isalnum() and text[index + 1].isalnum()
-    return before in _APOSTROPHES and after.isalnum() and index >= 2 and text[index - 2].isalnum()
+    return before in _JOINERS and after.isalnum() and index >= 2 and text[index - 2].isalnum()
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:

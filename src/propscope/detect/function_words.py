@@ -35,7 +35,9 @@ that's there's what's let's
 _DANGLING_AT_END = """
 a an the this these those some any each every no my our your his their its whose and or but nor so
 yet if than as because although though while whereas whether unless of in on at to for from by with
-into onto over under between through during against among is are was were be been being am do does
+into onto over under between through during against among behind about after before like without
+within toward towards upon via per across around along beyond near despite including is are was were be
+been being am do does
 did have has had will would shall should can could may might must that which who whom
 """
 

@@ -8,7 +8,7 @@ view as `propscope report`, isolated from the notebook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from markupsafe import escape
 
@@ -26,10 +26,13 @@ def notebook_html(analyses: Sequence[Analysis], *, height: int = 640) -> str:
 
 
 class Report:
-    """Several analyses shown as one report in a notebook; `save()` writes the HTML file."""
+    """One or several analyses shown as one report in a notebook; `save()` writes the HTML file.
 
-    def __init__(self, analyses: Sequence[Analysis], *, title: str | None = None):
-        self.analyses = list(analyses)
+    >>> propscope.Report(detector.analyze_many(texts))  # doctest: +SKIP
+    """
+
+    def __init__(self, analyses: Analysis | Iterable[Analysis], *, title: str | None = None):
+        self.analyses = [analyses] if isinstance(analyses, Analysis) else list(analyses)
         self.title = title
 
     def __repr__(self) -> str:

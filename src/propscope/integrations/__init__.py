@@ -1,0 +1,1 @@
+"""propscope inside other tools (optional extras): the spaCy pipeline component."""
