@@ -45,7 +45,7 @@ BIG_HTML = (
 
 
 class Slow(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         time.sleep(8)
         body = b"<html><body><article><p>Slow news about a shameful plan.</p></article></body></html>"
         self.send_response(200)

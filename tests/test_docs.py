@@ -75,7 +75,7 @@ def test_python_examples_run(where: str, code: str, tmp_path: Path) -> None:
     previous = Path.cwd()
     os.chdir(tmp_path)
     try:
-        exec(compile(code, where, "exec"), {"__name__": "__docs__", "texts": texts})  # noqa: S102
+        exec(compile(code, where, "exec"), {"__name__": "__docs__", "texts": texts})
     finally:
         os.chdir(previous)
 
