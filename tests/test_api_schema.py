@@ -3,14 +3,12 @@ and every answer matches what the schema promises (status codes, content types, 
 
 from __future__ import annotations
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from propscope.config import Settings
 from propscope.detect.model import Detector
-from propscope.errors import InputError
 from propscope.fetch import FetchError, Page
 from propscope.server.app import create_app
 
@@ -35,7 +33,3 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # limit: 413; HTML without an article or an unfetchable URL: 422), so that check is left out.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
-
-def test_the_stub_fetcher_is_an_input_error() -> None:
-    with pytest.raises(InputError):
-        no_network("https://example.org/")
