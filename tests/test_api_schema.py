@@ -32,4 +32,3 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     # Schema-valid requests may still be refused for what they contain (a text over the length
     # limit: 413; HTML without an article or an unfetchable URL: 422), so that check is left out.
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
-

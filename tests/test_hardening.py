@@ -382,3 +382,45 @@ def test_evaluate_finds_the_data_from_any_folder_or_says_where_it_looked(tmp_pat
         f"error: no data folder found (looked for {missing / 'dev'}); "
         "set PROPSCOPE_PTC_DIR to the folder that holds it\n"
     )
+
+
+def test_dashboard_months_run_in_calendar_order_and_undated_corpora_say_so() -> None:
+    import datetime as dt
+    from collections import Counter
+
+    from propscope.report.dashboard import share_over_time
+    from propscope.store.queries import Fact
+
+    def fact(number: int, source: str, month: int | None) -> Fact:
+        published = dt.date(2024, month, 1) if month else None
+        return Fact(number, number, "t", source, "a", published, 100, 0.5, 4, 1, Counter())
+
+    months = [(1, "A", 1), (2, "A", 4), (3, "B", 2), (4, "B", 5), (5, "A", 3), (6, "B", 6)]
+    figure = share_over_time([fact(n, s, m) for n, s, m in months])
+    assert list(figure.layout.xaxis.categoryarray) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    undated = share_over_time([fact(1, "A", None)])
+    assert undated.layout.annotations[0].text.startswith("No article has a publication date")
+    assert list(undated.layout.yaxis.range) == [0, 1]
+    page = (REPO / "src" / "propscope" / "report" / "templates" / "dashboard.html.j2").read_text()
+    assert "th { overflow-wrap: normal; hyphens: none; }" in page  # headers never break inside a word
+
+
+def test_progress_shows_on_a_terminal_only() -> None:
+    import io
+
+    from rich.console import Console
+
+    import propscope.cli.common as common
+
+    terminal = io.StringIO()
+    original = common.error_console
+    try:
+        common.error_console = Console(file=terminal, force_terminal=True)
+        assert list(common.progress_over(iter([1, 2, 3]), "analysing", 3)) == [1, 2, 3]
+        assert "analysing" in terminal.getvalue() and "3/3" in terminal.getvalue()
+        common.error_console = Console(file=io.StringIO(), force_terminal=False)
+        assert list(common.progress_over(iter([1, 2]), "analysing")) == [1, 2]
+    finally:
+        common.error_console = original
+    result = run_cli("analyze", str(REPO / "examples" / "editorial.txt"), "--format", "jsonl")
+    assert result.stderr == ""  # a pipe gets no progress bar

@@ -1,4 +1,5 @@
-"""The shipped model: its recorded dev figures still come out, and it finds the obvious."""
+"""The shipped model: its recorded dev figures still come out on this CPU, it finds the obvious,
+and it does not flag what a reader would never call propaganda."""
 
 from __future__ import annotations
 
@@ -7,53 +8,96 @@ from pathlib import Path
 
 import pytest
 
+from propscope.detect.function_words import only_function_words
 from propscope.detect.model import MODEL_FILE, Detector, default_model_dir
-from propscope.train.quantize import QUICK_CHECK_KEY
+from propscope.formats.ptc import read_ptc_folder
+from propscope.train.quantize import QUICK_CHECK_KEY, TOLERANCE_KEY
 from tests.conftest import REPO, run_cli
 
 DESCRIPTION = json.loads((default_model_dir() / MODEL_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.load()
 
 
 def test_model_is_small_and_documented() -> None:
     folder = default_model_dir()
     assert sum(f.stat().st_size for f in folder.iterdir()) < 40 * 2**20
     card = (folder / "MODEL_CARD.md").read_text()
-    for needed in ("Training data", "Command", "Seed 13", "| si |", "Never trained on dev"):
+    for needed in (
+        "Training data",
+        "Command",
+        f"Seed {DESCRIPTION['training']['seed']}",
+        "| si |",
+        "Never trained on dev",
+    ):
         assert needed in card
+    assert "/work/" not in card and "/home/" not in card  # no build machine's absolute paths
+    train = DESCRIPTION["data"]["train"]
+    assert f"{train['articles']:,} articles, {train['spans']:,} technique spans" in card
 
 
 def test_dev_subset_reproduces_recorded_figures(ptc_dir: Path) -> None:
+    """Within the bound `propscope ship` measured: the F1 change when the encoder's outputs
+    carry noise as large as quantisation itself causes (see train/quantize.py)."""
     result = run_cli("evaluate", "--split", "dev", "--limit", "10", "--format", "json")
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout)
-    recorded = DESCRIPTION[QUICK_CHECK_KEY]
+    recorded, tolerance = DESCRIPTION[QUICK_CHECK_KEY], DESCRIPTION[TOLERANCE_KEY]
     for task in ("si", "tc", "flc", "sentence"):
-        assert scores[task]["f1"] == pytest.approx(recorded[task], abs=0.005), task
+        assert scores[task]["f1"] == pytest.approx(recorded[task], abs=tolerance[task]), task
 
 
-def test_recorded_full_dev_figures_meet_the_floor() -> None:
-    dev = DESCRIPTION["dev"]
-    assert dev["si"]["f1"] >= 0.35 and dev["tc"]["f1"] >= 0.45
+@pytest.mark.slow
+def test_full_dev_reproduces_the_recorded_figures(ptc_dir: Path) -> None:
+    result = run_cli("evaluate", "--split", "dev", "--format", "json")
+    scores = json.loads(result.stdout)
+    for task in ("si", "tc", "flc", "sentence"):
+        assert scores[task]["f1"] == pytest.approx(DESCRIPTION["dev"][task]["f1"], abs=0.01), task
 
 
-def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones() -> None:
+def test_no_dev_span_is_made_only_of_function_words(ptc_dir: Path, detector: Detector) -> None:
+    corpus = read_ptc_folder(ptc_dir / "dev")
+    texts = [corpus.articles[a].text for a in sorted(corpus.articles)]
+    offending = [
+        analysis.text_of(span)
+        for analysis in detector.analyze_many(texts)
+        for span in analysis.spans
+        if only_function_words(analysis.text_of(span))
+    ]
+    assert offending == []
+
+
+def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detector: Detector) -> None:
     text = (REPO / "examples" / "editorial.txt").read_text(encoding="utf-8")
-    analysis = Detector.load().analyze(text)
+    analysis = detector.analyze(text)
     flagged = {text[s.start : s.end] for s in analysis.sentences if s.flagged}
     assert any("spineless bureaucrats" in sentence for sentence in flagged)
     assert "Residents can read the full text of the bill at the public library." not in flagged
 
 
-def test_seed_article_loaded_language_and_name_calling_are_found(ptc_dir: Path) -> None:
+def test_seed_article_true_findings_and_no_false_alarms(ptc_dir: Path, detector: Detector) -> None:
     seed = ptc_dir.parent.parent / "examples" / "seed-article.txt"
     text = seed.read_text(encoding="utf-8")
-    spans = Detector.load().analyze(text).spans
+    spans = detector.analyze(text).spans
 
-    def found(phrase: str, technique: str | None = None) -> bool:
-        at = text.index(phrase)
+    def found(phrase: str, technique: str | None = None, occurrence: int = 0) -> bool:
+        at = -1
+        for _ in range(occurrence + 1):
+            at = text.index(phrase, at + 1)
         return any(s.start <= at and at + len(phrase) <= s.end and technique in (None, s.technique) for s in spans)
+
+    def flagged_alone(word: str) -> bool:
+        """A span that is this word and nothing more (wherever it occurs)."""
+        return any(text[s.start : s.end].lower() == word.lower() for s in spans)
 
     assert found("sinful", "Loaded_Language")
     assert found("jihadists", "Name_Calling,Labeling")
     assert found("black evil")
     assert found("terrorists\u2019 supporter", "Name_Calling,Labeling")
+    at_united = text.index("United States")
+    assert not any(s.start <= at_united < s.end and s.technique == "Flag-Waving" for s in spans)
+    for word in ("if", "offensive", "united"):
+        assert not flagged_alone(word), word

@@ -42,6 +42,12 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     first, second = np.load(trained / "span_head.npz"), np.load(again / "span_head.npz")
     assert all(np.allclose(first[k], second[k], atol=1e-5) for k in ("w1", "b1", "w2", "b2"))
 
+    student = tmp_path / "student"
+    taught = run_cli(*args[:2], str(student), *args[3:], "--teacher", str(trained))
+    assert taught.returncode == 0, taught.stderr[-2000:]
+    assert (student / "teacher-targets-0.npz").is_file()
+    assert json.loads((student / "propscope-model.json").read_text())["teachers"][0]["model_id"] == "trained"
+
     shipped = tmp_path / "shipped"
     dev = tmp_path / "dev"
     (dev / "dev-articles").mkdir(parents=True)
@@ -92,3 +98,25 @@ def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_pat
     other = loop.TrainConfig(**{**config.__dict__, "learning_rate": 1e-5})
     with pytest.raises(ValueError, match="other settings \\(learning_rate\\)"):
         loop.train(other, tmp_path / "cut", resume=True)
+
+
+def test_teacher_targets_follow_characters_and_average_over_teachers() -> None:
+    from propscope.train.teacher import EnsembleView, TeacherView
+
+    one = TeacherView(
+        offsets=np.array([[0, 4], [5, 9]]),
+        probabilities=np.array([[0.2, 0.1], [0.8, 0.6]], np.float32),
+        ranges=np.array([[5, 9]]),
+        span_probabilities=np.array([[0.25, 0.75]], np.float32),
+    )
+    two = TeacherView(
+        offsets=np.array([[0, 2], [2, 4], [5, 9]]),  # another tokenizer: the first word in two pieces
+        probabilities=np.array([[0.4, 0.3], [0.0, 0.0], [0.6, 0.4]], np.float32),
+        ranges=np.array([[5, 9]]),
+        span_probabilities=np.array([[0.75, 0.25]], np.float32),
+    )
+    student_offsets = np.array([[0, 4], [5, 7], [7, 9]])  # the second word in two pieces here
+    assert np.allclose(one.token_targets(student_offsets), [[0.2, 0.1], [0.8, 0.6], [0.8, 0.6]])
+    both = EnsembleView((one, two))
+    assert np.allclose(both.token_targets(student_offsets), [[0.3, 0.2], [0.7, 0.5], [0.7, 0.5]])
+    assert both.span_targets()[(5, 9)].tolist() == pytest.approx([0.5, 0.5])

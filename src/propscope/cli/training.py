@@ -49,8 +49,11 @@ def train(
         typer.Option(min=0.0, help="Span-loss class weights (largest count / count) ** this; 0 turns them off."),
     ] = 0.5,
     teacher: Annotated[
-        Path | None,
-        typer.Option(help="Distil from this model folder (made by 'propscope train', e.g. with a larger --base)."),
+        list[Path] | None,
+        typer.Option(
+            help="Distil from this model folder (made by 'propscope train'); repeat it to distil from the "
+            "average of several (an ensemble of seeds, or a larger --base)."
+        ),
     ] = None,
     distill_weight: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="With --teacher: the teacher's share of every training target.")
@@ -93,7 +96,7 @@ def train(
         batch_size=batch_size,
         seed=seed,
         class_balance=class_balance,
-        teacher=str(teacher) if teacher else None,
+        teacher=tuple(str(folder) for folder in teacher or ()),
         distill_weight=distill_weight,
         limit_articles=limit_articles,
     )

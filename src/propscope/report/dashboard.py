@@ -64,6 +64,19 @@ def top_outlets(facts: Sequence[Fact]) -> list[str]:
     return [row.group for row in group_statistics(list(facts), "outlet")][:MAX_OUTLETS]
 
 
+def monthly_shares(figure: go.Figure, title: str, axis: str, months: list[str]) -> go.Figure:
+    """The layout of a share-per-month chart: percentages from 0 to 100%, months as categories
+    in calendar order (plotly would order them by first appearance across the lines)."""
+    figure.update_layout(
+        title=title,
+        yaxis_title=axis,
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1],
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months},
+    )
+    return figure
+
+
 def share_over_time(facts: Sequence[Fact]) -> go.Figure:
     """Propaganda share (flagged sentences / sentences) per month, one line per outlet.
 
@@ -77,13 +90,7 @@ def share_over_time(facts: Sequence[Fact]) -> go.Figure:
         figure.add_scatter(
             name=outlet, x=[r.group for r in rows], y=[r.propaganda_share for r in rows], mode="lines+markers"
         )
-    figure.update_layout(
-        title="Propaganda share over time",
-        yaxis_title="flagged sentences",
-        yaxis_tickformat=".0%",
-        yaxis_range=[0, 1],
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months},
-    )
+    monthly_shares(figure, "Propaganda share over time", "flagged sentences", months)
     if not months:
         figure.add_annotation(
             text="No article has a publication date; give dates (published / date) to see this chart.",
@@ -131,14 +138,7 @@ def frames_over_time(facts: Sequence[Fact]) -> go.Figure:
             members = [f for f in dated if f.published and f.published.strftime("%Y-%m") == month]
             shares.append(sum(frame in f.frames for f in members) / len(members))
         figure.add_scatter(name=frame.replace("_", " "), x=months, y=shares, mode="lines+markers")
-    figure.update_layout(
-        title="Frames over time",
-        yaxis_title="share of the month's articles",
-        yaxis_tickformat=".0%",
-        yaxis_range=[0, 1],
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": months},
-    )
-    return figure
+    return monthly_shares(figure, "Frames over time", "share of the month's articles", months)
 
 
 def genre_mix(facts: Sequence[Fact]) -> go.Figure:

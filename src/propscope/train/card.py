@@ -48,13 +48,16 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         "## How it was made",
         f"- Base encoder: {_base_name(training['base'])}, weights SHA-256 `{training.get('base_sha256', 'n/a')}`.",
     ]
-    teacher = description.get("teacher")
-    if teacher:
+    teachers = description.get("teachers")
+    if teachers:
+        listed = "; ".join(
+            f"{t['model_id']} ({_base_name(t['base'])}, dev SI {t['dev_f1']['si']:.3f}, TC {t['dev_f1']['tc']:.3f})"
+            for t in teachers
+        )
         lines.append(
-            f"- Distilled from a teacher, {_base_name(teacher['base'])} fine-tuned the same way "
-            f"(dev SI {teacher['dev_f1']['si']:.3f}, TC {teacher['dev_f1']['tc']:.3f}); every training target "
-            f"is {1 - training['distill_weight']:.0%} gold label and {training['distill_weight']:.0%} teacher "
-            "probability."
+            f"- Distilled from the average of {len(teachers)} teacher(s) trained on the same data: {listed}; every "
+            f"training target is {1 - training['distill_weight']:.0%} gold label and "
+            f"{training['distill_weight']:.0%} teacher probability."
         )
     lines += [
         f"- Training data: {_folder(training['train_dir'])} ({train_counts.get('articles', '?'):,} articles, "

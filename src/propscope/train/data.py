@@ -17,7 +17,7 @@ from propscope.article import Article, Span
 from propscope.detect.decode import tokens_of
 from propscope.detect.features import span_features
 from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
-from propscope.train.teacher import TeacherView
+from propscope.train.teacher import EnsembleView
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def article_examples(
     size: int,
     stride: int,
     names: tuple[str, ...],
-    teacher: TeacherView | None = None,
+    teacher: EnsembleView | None = None,
 ) -> list[WindowExample]:
     """All windows of one article with their targets (and the teacher's, when given); `names`
     are the techniques of the scheme, in the order of the model's outputs."""

@@ -64,7 +64,7 @@ def export_model(model: PropagandaTagger, head: SpanHead, base: str, out: Path, 
         "history": summary["history"],
         "training": config,
         "data": summary["data"],
-        **({"teacher": summary["teacher"]} if "teacher" in summary else {}),
+        **({"teachers": summary["teachers"]} if "teachers" in summary else {}),
         "encoder_sha256": sha256(out / "encoder.onnx"),
     }
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")

@@ -34,8 +34,7 @@ from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.data import WindowExample, article_examples
 from propscope.train.export import MODEL_FILE, export_model
 from propscope.train.model import PropagandaTagger
-from propscope.train.teacher import CACHE_FILE as TEACHER_CACHE
-from propscope.train.teacher import teacher_views
+from propscope.train.teacher import ensemble_views
 
 log = logging.getLogger("propscope.train")
 
@@ -67,10 +66,20 @@ class TrainConfig:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
     class_balance: float = 0.5
     #: a model folder written by `propscope train` whose outputs the student also learns from
-    teacher: str | None = None
-    #: share of the teacher in every target (token and span); the rest is the gold label
+    teacher: tuple[str, ...] = ()
+    #: share of the teachers (averaged) in every target (token and span); the rest is the gold label
     distill_weight: float = 0.5
     limit_articles: int | None = None
+
+
+def teacher_summary(folder: Path) -> dict[str, Any]:
+    """What the model card says about a teacher: its id, base encoder and dev F1."""
+    taught_by = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    return {
+        "model_id": taught_by["model_id"],
+        "base": taught_by["base"],
+        "dev_f1": {task: taught_by["dev"][task]["f1"] for task in ("si", "tc", "flc", "sentence")},
+    }
 
 
 def corpus_counts(corpus: PtcCorpus) -> dict[str, int]:
@@ -263,7 +272,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     gold = train_corpus.tc_spans()
     out.mkdir(parents=True, exist_ok=True)
     teachers = (
-        teacher_views(Path(config.teacher), train_corpus.articles, gold, out / TEACHER_CACHE) if config.teacher else {}
+        ensemble_views([Path(t) for t in config.teacher], train_corpus.articles, gold, out) if config.teacher else {}
     )
     examples = [
         example
@@ -348,11 +357,6 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         "data": {"train": corpus_counts(train_corpus), "dev": corpus_counts(dev_corpus)},
     }
     if config.teacher:
-        taught_by = json.loads((Path(config.teacher) / MODEL_FILE).read_text(encoding="utf-8"))
-        summary["teacher"] = {
-            "model_id": taught_by["model_id"],
-            "base": taught_by["base"],
-            "dev_f1": {task: taught_by["dev"][task]["f1"] for task in ("si", "tc", "flc", "sentence")},
-        }
+        summary["teachers"] = [teacher_summary(Path(folder)) for folder in config.teacher]
     export_model(model, head, base, out, summary)
     return summary

@@ -1,4 +1,4 @@
-"""A trained teacher model's soft targets for distillation into a smaller student.
+"""Trained teacher models' soft targets for distillation into a student.
 
 The teacher (for example all-mpnet-base-v2 fine-tuned by `propscope train`, five times the
 student's size) is run once over the training articles with ONNX Runtime. Its per-token
@@ -6,11 +6,14 @@ probabilities are kept with its own character offsets, so a student with another
 can take them over by character position; its span head's technique probabilities are kept
 for every gold span. The student then learns from a mix of gold labels and these softer
 targets, which carry what the teacher learnt about near-misses and look-alike techniques.
+Several teachers (an ensemble of seeds, say) are averaged: their agreement is a better target
+than any one of them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +24,6 @@ from propscope.article import Article, Span
 from propscope.detect.predict import classify_ranges
 
 log = logging.getLogger("propscope.train")
-
-CACHE_FILE = "teacher-targets.npz"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,32 @@ class TeacherView:
 
     def span_targets(self) -> dict[tuple[int, int], NDArray[np.float32]]:
         return {(int(s), int(e)): p for (s, e), p in zip(self.ranges, self.span_probabilities, strict=True)}
+
+
+@dataclass(frozen=True)
+class EnsembleView:
+    """Several teachers' views of one article, averaged."""
+
+    views: tuple[TeacherView, ...]
+
+    def token_targets(self, offsets: NDArray[np.int64]) -> NDArray[np.float32]:
+        averaged: NDArray[np.float32] = np.mean([view.token_targets(offsets) for view in self.views], axis=0)
+        return averaged.astype(np.float32)
+
+    def span_targets(self) -> dict[tuple[int, int], NDArray[np.float32]]:
+        each = [view.span_targets() for view in self.views]
+        return {key: np.mean([targets[key] for targets in each], axis=0).astype(np.float32) for key in each[0]}
+
+
+def ensemble_views(
+    folders: Sequence[Path], articles: dict[str, Article], gold: dict[str, list[Span]], cache_folder: Path
+) -> dict[str, EnsembleView]:
+    """Every teacher's views of every article (each cached as teacher-targets-<n>.npz), averaged."""
+    per_teacher = [
+        teacher_views(folder, articles, gold, cache_folder / f"teacher-targets-{number}.npz")
+        for number, folder in enumerate(folders)
+    ]
+    return {article_id: EnsembleView(tuple(views[article_id] for views in per_teacher)) for article_id in articles}
 
 
 def teacher_views(
