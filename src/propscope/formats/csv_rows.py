@@ -16,11 +16,25 @@ from propscope.article import Analysis
 if TYPE_CHECKING:
     from propscope.store.queries import StatsRow
 
-SPAN_FIELDS = ("article_id", "title", "source", "published", "technique", "start", "end", "score", "text")
+SPAN_FIELDS = (
+    "article_id",
+    "title",
+    "source",
+    "published",
+    "scheme",
+    "genre",
+    "frames",
+    "technique",
+    "start",
+    "end",
+    "score",
+    "text",
+)
 
 
 def span_rows(analyses: Iterable[Analysis]) -> Iterable[dict[str, Any]]:
-    """One row per span with the article's identity, the span and its passage."""
+    """One row per span with the article's identity (and genre and frames, where the model
+    gives them, as `frame;frame`), the span and its passage."""
     for analysis in analyses:
         article = analysis.article
         for span in analysis.spans:
@@ -29,6 +43,9 @@ def span_rows(analyses: Iterable[Analysis]) -> Iterable[dict[str, Any]]:
                 "title": article.title,
                 "source": article.source,
                 "published": article.published.isoformat() if article.published else "",
+                "scheme": analysis.scheme,
+                "genre": analysis.genre.label if analysis.genre else "",
+                "frames": ";".join(analysis.frames.labels) if analysis.frames else "",
                 "technique": span.technique,
                 "start": span.start,
                 "end": span.end,
