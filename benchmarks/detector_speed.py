@@ -35,14 +35,14 @@ def dev_texts(ptc_dir: Path) -> list[str]:
 
 def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
     from propscope.detect.model import Detector
-    from propscope.detect.runtime import ModelRuntime
-    from propscope.detect.windows import tokenize
+    from propscope.detect.runtime import default_model_dir
+    from propscope.detect.windows import load_tokenizer, tokenize
 
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
     detector = Detector.load(model)
     load_seconds = time.perf_counter() - started
-    tokenizer = ModelRuntime.load(model).tokenizer
+    tokenizer = load_tokenizer(str(Path(model or default_model_dir()) / "tokenizer.json"))
     tokens = sum(len(tokenize(tokenizer, t)) for t in texts)
     started = time.perf_counter()
     spans = sum(len(a.spans) for a in detector.analyze_many(texts))
@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--torch-checkpoint", default=None)
     parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
     parser.add_argument("--engine", choices=["onnx", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--engines", nargs="+", default=["onnx", "torch"], help="which engines to measure")
     args = parser.parse_args()
     ptc_dir = Path(args.ptc_dir)
     if args.engine == "onnx":
@@ -104,15 +105,16 @@ def main() -> None:
         print(json.dumps(run_torch(args.model, args.torch_checkpoint, ptc_dir)))
         return
     results = {}
-    for engine in ("onnx", "torch"):
+    for engine in args.engines:
         command = [sys.executable, __file__, "--engine", engine, "--ptc-dir", str(ptc_dir)]
         command += ["--model", args.model] if args.model else []
         command += ["--torch-checkpoint", args.torch_checkpoint] if args.torch_checkpoint else []
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         results[engine] = json.loads(output.strip().splitlines()[-1])
-    results["onnx_vs_torch_tokens_per_second"] = round(
-        results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
-    )
+    if "torch" in results and "onnx" in results:
+        results["onnx_vs_torch_tokens_per_second"] = round(
+            results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
+        )
     results["machine"] = (
         f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores"
     )
