@@ -100,3 +100,15 @@ def test_the_quickstart_commands_run(tmp_path: Path) -> None:
     assert "propaganda score" in run_cli("analyze", "examples/editorial.txt").stdout
     result = run_cli("report", "examples/editorial.txt", "-o", str(tmp_path / "report.html"))
     assert result.returncode == 0 and (tmp_path / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["propscope", "propscope.article", "propscope.detect.model", "propscope.frames", "propscope.report.notebook"],
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

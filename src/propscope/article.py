@@ -32,7 +32,19 @@ def replace_surrogates(text: str) -> str:
 
 @dataclass(frozen=True)
 class Article:
-    """A news text and what is known about where it came from."""
+    """A news text and what is known about where it came from.
+
+    Attributes
+    ----------
+    id : str
+        The caller's id (file name without suffix, record id, or "text-" plus a hash).
+    text : str
+        The text exactly as read; every offset points into it. Lone surrogates, which no
+        encoder accepts, become U+FFFD (one code point for one, so offsets stay valid).
+    title, source, author, url : str or None
+        Metadata; `source` is the outlet.
+    published : datetime.date or None
+    """
 
     id: str
     text: str
@@ -90,7 +102,18 @@ class Article:
 
 @dataclass(frozen=True, order=True)
 class Span:
-    """A passage of an article that uses one technique: [start, end) in code points."""
+    """A passage of an article that uses one technique.
+
+    Attributes
+    ----------
+    start, end : int
+        Code-point offsets into the article text, end exclusive.
+    technique : str
+        A technique's label name (of either scheme; see `propscope.techniques`).
+    score : float
+        In [0, 1]; for a calibrated model, the probability that annotators marked a
+        propaganda passage here.
+    """
 
     start: int
     end: int
@@ -131,7 +154,19 @@ def check_spans_fit(spans: Iterable[Span], text: str) -> None:
 
 @dataclass(frozen=True)
 class SentenceFlag:
-    """One sentence of the article and whether any technique was found in it."""
+    """One sentence of the article and whether any technique was found in it.
+
+    Attributes
+    ----------
+    start, end : int
+        The sentence's offsets.
+    flagged : bool
+        True when a reported span overlaps it.
+    score : float
+        The probability that it contains a technique (calibrated models).
+    techniques : tuple of str
+        The techniques of the spans overlapping it.
+    """
 
     start: int
     end: int
@@ -161,7 +196,14 @@ class SentenceFlag:
 
 @dataclass(frozen=True)
 class Genre:
-    """An article's genre (SemEval-2023 subtask 1) and the probability of each genre."""
+    """An article's genre (SemEval-2023 subtask 1) and the probability of each genre.
+
+    Attributes
+    ----------
+    label : str
+        "opinion", "reporting" or "satire".
+    probabilities : mapping of str to float
+    """
 
     label: str
     probabilities: Mapping[str, float] = field(default_factory=dict)
@@ -180,7 +222,15 @@ class Genre:
 
 @dataclass(frozen=True)
 class Frames:
-    """The frames an article uses (SemEval-2023 subtask 2) and a score for every frame."""
+    """The frames an article uses (SemEval-2023 subtask 2) and a score for every frame.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        The frames above the model's threshold (names as in `propscope.techniques.FRAMES`).
+    scores : mapping of str to float
+        A score in [0, 1] for every frame.
+    """
 
     labels: tuple[str, ...]
     scores: Mapping[str, float] = field(default_factory=dict)
@@ -205,10 +255,29 @@ class Frames:
 class Analysis:
     """Everything propscope says about one article; every output is rendered from this value.
 
-    `score` is the article-level propaganda score in [0, 1] (for a calibrated model: the
-    expected share of sentences that contain a technique); `covered_share` is the share of the
-    article's characters inside at least one span. `scheme` names the taxonomy of the spans'
-    techniques; `genre` and `frames` are set by models that predict them.
+    Attributes
+    ----------
+    article : Article
+    spans : tuple of Span
+        Sorted by offset; one range may carry two techniques.
+    sentences : tuple of SentenceFlag
+    score : float
+        The article-level propaganda score in [0, 1]; for a calibrated model, the expected
+        share of its sentences that contain a technique.
+    covered_share : float
+        The share of the article's characters inside at least one span.
+    model_id : str
+    scheme : str
+        The taxonomy of the spans' techniques: "semeval2020" or "semeval2023".
+    genre : Genre or None
+    frames : Frames or None
+        Set by models that predict them (SemEval-2023).
+
+    Examples
+    --------
+    >>> analysis = Analysis(Article("a", "They lied."), (Span(5, 9, "Doubt", 0.7),))
+    >>> [analysis.text_of(span) for span in analysis.spans]
+    ['lied']
     """
 
     article: Article
