@@ -28,6 +28,7 @@ from propscope.article import Frames, Genre
 from propscope.detect.predict import Encoded
 
 FILE = "article_head.npz"
+STYLE_FEATURES = 9  # the counts style_features returns, last in every feature vector
 _WORD = re.compile(r"[A-Za-z']+")
 _ATTRIBUTION = frozenset({"said", "says", "according", "reported", "told", "spokesman", "spokeswoman", "statement"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "we", "our", "us"})

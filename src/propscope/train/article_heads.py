@@ -3,8 +3,10 @@
 Both are class-balanced logistic regressions on the features of `detect.article_heads`,
 computed with the very encoder that ships, so training and use see the same vectors. Their
 decision rules are chosen by 5-fold cross-validation on the training articles, never on dev:
-the reporting threshold maximises macro-F1 over opinion and reporting (satire has 3 training
-articles, too few to tune anything), and one frame threshold maximises micro-F1.
+for genre, which inputs (all features or the style counts alone), how strong a penalty and
+which reporting threshold give the best macro-F1 over opinion and reporting (satire has 2
+labelled training articles, too few to tune anything); for frames, one threshold for the
+best micro-F1.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from propscope import techniques
-from propscope.detect.article_heads import ArticleHeads, decide_genre
+from propscope.detect.article_heads import STYLE_FEATURES, ArticleHeads, decide_genre
 
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.05, 0.96, 0.05))
-GENRE_C = 1.0
 FRAME_C = 1.0
 
 
@@ -44,46 +45,66 @@ def fit_article_heads(
     )
 
 
+#: the genre model's candidate inputs (all features, or the style counts alone) and strengths,
+#: chosen by cross-validation on the training articles
+GENRE_CANDIDATES = (("all", 0.01), ("all", 0.1), ("all", 1.0), ("style", 0.1), ("style", 1.0))
+
+
 def _fit_genre(
     x: NDArray[np.float32], y: NDArray[np.str_], seed: int
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], float]:
     """Softmax weights in techniques.GENRES order (a genre absent from training gets a bias
-    that never wins) and the reporting threshold."""
+    that never wins; unused inputs get zero weight) and the reporting threshold."""
     weights = np.zeros((len(techniques.GENRES), x.shape[1]), np.float32)
     bias = np.full(len(techniques.GENRES), -1e4, np.float32)
     classes = sorted(set(y.tolist()))
     if len(classes) < 2:  # a smoke run with one genre: always that genre
         bias[techniques.GENRES.index(classes[0])] = 0.0
         return weights, bias, 1.01 if classes[0] != "reporting" else 0.0
-    model = LogisticRegression(C=GENRE_C, max_iter=5000, class_weight="balanced")
     # folds are stratified on opinion against reporting, the decision tuned here; satire (two
     # training articles) cannot be spread over five folds and only goes along
     strata = np.where(y == "reporting", "reporting", "other")
     splits = min(5, int(np.unique(strata, return_counts=True)[1].min()))
-    if splits >= 2:
-        folds = list(StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed).split(x, strata))
-        held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")
-    model.fit(x, y)
-    if splits < 2:
-        held_out = model.predict_proba(x)
+    folds = (
+        list(StratifiedKFold(n_splits=splits, shuffle=True, random_state=seed).split(x, strata))
+        if splits >= 2
+        else None
+    )
+    best: tuple[float, float, str, float] | None = None  # (cv macro-F1, threshold, inputs, C)
+    for inputs, strength in GENRE_CANDIDATES:
+        columns = _columns(inputs, x.shape[1])
+        model = LogisticRegression(C=strength, max_iter=5000, class_weight="balanced")
+        if folds is None:
+            held_out = model.fit(x[:, columns], y).predict_proba(x[:, columns])
+        else:
+            held_out = cross_val_predict(model, x[:, columns], y, cv=folds, method="predict_proba")
+        order = sorted(set(y.tolist()))
+        candidates = [
+            {g: float(row[order.index(g)]) if g in order else 0.0 for g in techniques.GENRES} for row in held_out
+        ]
+        for threshold in THRESHOLDS:
+            predicted = [decide_genre(p, threshold) for p in candidates]
+            score = float(f1_score(y, predicted, average="macro", labels=["opinion", "reporting"], zero_division=0))
+            if best is None or score > best[0]:
+                best = (score, threshold, inputs, strength)
+    assert best is not None
+    _, threshold, inputs, strength = best
+    columns = _columns(inputs, x.shape[1])
+    model = LogisticRegression(C=strength, max_iter=5000, class_weight="balanced").fit(x[:, columns], y)
     if len(model.classes_) == 2:  # sklearn keeps one logit for two classes; split it symmetrically
         coef = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2])
         intercept = np.asarray([-model.intercept_[0] / 2, model.intercept_[0] / 2])
     else:
         coef, intercept = model.coef_, model.intercept_
     for index, genre in enumerate(model.classes_):
-        weights[techniques.GENRES.index(genre)] = coef[index]
+        weights[techniques.GENRES.index(genre), columns] = coef[index]
         bias[techniques.GENRES.index(genre)] = intercept[index]
-    candidates = [
-        {g: float(row[list(model.classes_).index(g)]) if g in model.classes_ else 0.0 for g in techniques.GENRES}
-        for row in held_out
-    ]
+    return weights, bias, threshold
 
-    def macro(threshold: float) -> float:
-        predicted = [decide_genre(p, threshold) for p in candidates]
-        return float(f1_score(y, predicted, average="macro", labels=["opinion", "reporting"], zero_division=0))
 
-    return weights, bias, max(THRESHOLDS, key=macro)
+def _columns(inputs: str, width: int) -> NDArray[np.int64]:
+    """The feature columns a genre candidate reads: all, or the style counts at the end."""
+    return np.arange(width) if inputs == "all" else np.arange(width - STYLE_FEATURES, width)
 
 
 def _fit_frames(

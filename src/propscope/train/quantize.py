@@ -114,10 +114,18 @@ def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
 
 
 def ship(
-    trained: Path, out: Path, dev_dir: Path, name: str, tolerance: float = 0.01, notes: str | None = None
+    trained: Path,
+    out: Path,
+    dev_dir: Path,
+    name: str,
+    tolerance: float = 0.01,
+    notes: str | None = None,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Write the shipped model folder `out` from a trained (fp32) model folder; `notes`
-    (Markdown: failure modes seen by people) go into the model card."""
+    (Markdown: failure modes seen by people) go into the model card. `precision` "auto" ships
+    int8 when its dev SI and TC F1 stay within `tolerance` of fp32; "int8" or "fp32" force one
+    (int8 keeps a MiniLM model under 40 MB, fp32 does not)."""
     out.mkdir(parents=True, exist_ok=True)
     description: dict[str, Any] = json.loads((trained / MODEL_FILE).read_text())
     training = description["training"]
@@ -140,7 +148,7 @@ def ship(
     fp32: Evaluation = variants["fp32"]["dev"]
     int8: Evaluation = variants["int8"]["dev"]
     int8_holds = all(int8.f1()[task] >= fp32.f1()[task] - tolerance for task in ("si", "tc"))
-    chosen = "int8" if int8_holds else "fp32"
+    chosen = precision if precision != "auto" else ("int8" if int8_holds else "fp32")
     for file in ("encoder.onnx", "tokenizer.json", "span_head.npz"):
         shutil.copyfile(variants[chosen]["folder"] / file, out / file)
     description.update(
@@ -157,6 +165,7 @@ def ship(
             f"--batch-size {training['batch_size']} --seed {training['seed']}"
             + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
             + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
+            + (f" --precision {precision}" if precision != "auto" else "")
         ),
     )
     description[QUICK_CHECK_KEY] = {}
