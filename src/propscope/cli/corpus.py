@@ -14,16 +14,17 @@ from propscope.cli.common import (
     MaxCharsOption,
     ModelIdOption,
     ModelOption,
+    SchemeOption,
     SinceOption,
     SourceOption,
     TechniquesOption,
     ThresholdOption,
     UntilOption,
     console,
+    detector_config,
     error_console,
     print_json,
     state,
-    technique_names,
 )
 
 if TYPE_CHECKING:
@@ -71,20 +72,6 @@ def filters(
         raise typer.BadParameter(message, param_hint=f"--{field}") from None
 
 
-def detector_config(
-    ctx: typer.Context, model: Path | None, threshold: float | None, only: list[str] | None, max_chars: int | None
-) -> DetectorConfig:
-    from propscope.detect.model import DetectorConfig
-
-    settings = state(ctx).settings
-    return DetectorConfig(
-        model=model or settings.model,
-        threshold=threshold,
-        techniques=technique_names(only),
-        max_chars=max_chars or settings.max_chars,
-    )
-
-
 def batch(
     ctx: typer.Context,
     sources: Annotated[
@@ -97,6 +84,7 @@ def batch(
     only: TechniquesOption = None,
     model: ModelOption = None,
     max_chars: MaxCharsOption = None,
+    scheme: SchemeOption = None,
     engine: Annotated[
         Engine,
         typer.Option(help="local: this machine; ray: Ray Data on a Ray cluster (pip install 'propscope\\[ray]')."),
@@ -137,7 +125,7 @@ def batch(
     to load the results into the database afterwards.
     """
     settings = state(ctx).settings
-    config = detector_config(ctx, model, threshold, only, max_chars)
+    config = detector_config(ctx, model, threshold, only, max_chars, scheme)
     if engine is Engine.ray:
         batch_on_ray(sources, db, out, config, address, actors, cpus_per_actor, batch_size, verbose)
         return
