@@ -36,7 +36,7 @@ from propscope.store.database import open_database  # noqa: E402
 
 def corpus(count: int) -> list[Article]:
     ptc = Path(os.environ.get("PROPSCOPE_PTC_DIR", REPO.parent / "shared" / "data" / "ptc-semeval2020"))
-    texts = []
+    texts: list[str] = []
     for split in ("train", "dev"):
         found = read_ptc_folder(ptc / split)
         texts.extend(found.articles[a].text for a in sorted(found.articles))
@@ -61,7 +61,7 @@ def batch(articles: list[Article], workers: int, folder: Path) -> dict[str, floa
     return {
         "seconds": round(summary.seconds, 1),
         "articles_per_second": round(summary.analysed / summary.seconds, 2),
-        "storage_seconds": round(summary.storage_seconds, 2),
+        "storage_seconds": round(summary.storage_seconds or 0.0, 2),
         "spans": summary.spans,
     }
 

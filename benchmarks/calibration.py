@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from propscope.detect.calibration import expected_calibration_error  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.detect.tuning import DevTuner  # noqa: E402
-from propscope.formats.annotated import span_corpus  # noqa: E402
+from propscope.detect.tuning import encode_dev  # noqa: E402
 
 BINS = 10
 
@@ -52,17 +52,14 @@ def main() -> None:
     parser.add_argument("--plot", default=None)
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model)
-    corpus = span_corpus(Path(args.data), runtime.scheme, "dev")
-    ids = list(corpus.articles)
-    encoded = dict(zip(ids, runtime.encode_many([corpus.articles[a].text for a in ids]), strict=True))
-    tuner = DevTuner(corpus, runtime.head.names)
+    tuner, encoded = encode_dev(runtime, Path(args.data))
     check = tuner.check_calibration(encoded, runtime.thresholds)
     raw_spans, raw_sentences = tuner.outcomes(encoded, runtime.thresholds.run_threshold, runtime.thresholds.max_gap)
     shown = runtime.thresholds.span
     reported = [(s, o) for s, o in zip(check.span_scores, check.span_outcomes, strict=True) if s >= shown]
-    result = {
+    result: dict[str, Any] = {
         "model": runtime.model_id,
-        "articles": len(ids),
+        "articles": len(encoded),
         "spans": {
             "candidates": len(check.span_scores),
             "ece_cross_fitted": round(check.span_ece, 4),
@@ -121,7 +118,7 @@ def main() -> None:
                 ylim=(0, 1),
             )
             axis.legend(loc="upper left", fontsize=8)
-        figure.suptitle(f"{runtime.model_id} on PTC dev ({len(ids)} articles), 5-fold cross-fitted")
+        figure.suptitle(f"{runtime.model_id} on PTC dev ({len(encoded)} articles), 5-fold cross-fitted")
         figure.tight_layout()
         figure.savefig(args.plot, dpi=110)
 

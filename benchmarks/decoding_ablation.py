@@ -25,20 +25,20 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from propscope.detect import decode, predict  # noqa: E402
+from propscope.detect.calibration import UNCALIBRATED, Calibration  # noqa: E402
 from propscope.detect.predict import Thresholds  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.detect.tuning import GAPS, RAW_SPAN_THRESHOLDS, SECOND_TECHNIQUE_THRESHOLDS, DevTuner  # noqa: E402
-from propscope.formats.annotated import span_corpus  # noqa: E402
+from propscope.detect.tuning import GAPS, RAW_SPAN_THRESHOLDS, SECOND_TECHNIQUE_THRESHOLDS, DevTuner, encode_dev  # noqa: E402
 
 
 def best_plain(tuner: DevTuner, encoded: dict, head: predict.SpanHead) -> Thresholds:  # type: ignore[type-arg]
     raw = max(
         (Thresholds(span=s, max_gap=g, second_technique=0.3) for g in GAPS for s in RAW_SPAN_THRESHOLDS),
-        key=lambda t: tuner.objective(encoded, head, t, predict.UNCALIBRATED),
+        key=lambda t: tuner.objective(encoded, head, t, UNCALIBRATED),
     )
     return max(
         (replace(raw, second_technique=s) for s in SECOND_TECHNIQUE_THRESHOLDS),
-        key=lambda t: tuner.objective(encoded, head, t, predict.UNCALIBRATED),
+        key=lambda t: tuner.objective(encoded, head, t, UNCALIBRATED),
     )
 
 
@@ -61,10 +61,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020" / "dev"))
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model)
-    corpus = span_corpus(Path(args.data), runtime.scheme, "dev")
-    ids = list(corpus.articles)
-    encoded = dict(zip(ids, runtime.encode_many([corpus.articles[a].text for a in ids]), strict=True))
-    tuner = DevTuner(corpus, runtime.head.names)
+    tuner, encoded = encode_dev(runtime, Path(args.data))
     head = runtime.head
     rows = []
     with old_words(), mock.patch.object(predict, "only_function_words", lambda text: False):
@@ -75,14 +72,14 @@ def main() -> None:
     hysteresis = replace(tuned, span=_raw_equivalent(tuned, calibration))
     rows.append(row("+ hysteresis (raw threshold)", tuner.score(encoded, head, hysteresis).f1()))
     rows.append(row("+ calibration (threshold on the calibrated scale)", scores.f1()))
-    print(f"Model {runtime.model_id}, {len(ids)} dev articles; thresholds after all levers: {tuned}\n")
+    print(f"Model {runtime.model_id}, {len(encoded)} dev articles; thresholds after all levers: {tuned}\n")
     print("| decoding | SI F1 | TC F1 | FLC F1 | sentence F1 |")
     print("| --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     assert decode is not None  # the module patched above
 
 
-def _raw_equivalent(thresholds: Thresholds, calibration: predict.Calibration) -> float:
+def _raw_equivalent(thresholds: Thresholds, calibration: Calibration) -> float:
     """The raw peak at which the calibrated threshold is reached (the same passages, uncalibrated)."""
     for step in range(1001):
         if float(calibration.span(step / 1000)) >= thresholds.span:

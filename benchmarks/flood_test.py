@@ -112,7 +112,9 @@ async def scenario(base: str, slow_url: str, args: argparse.Namespace, server_pi
     watcher.start()
     floods = [flood(base, {"html": BIG_HTML}, args.seconds, statuses) for _ in range(args.html_clients)]
     floods += [flood(base, {"url": slow_url}, args.seconds, statuses) for _ in range(args.url_clients)]
-    flooded, *_ = await asyncio.gather(probe(base, args.seconds), *floods)
+    probing = asyncio.create_task(probe(base, args.seconds))
+    await asyncio.gather(*floods)
+    flooded = await probing
     stop.set()
     return {"calm": summary(calm), "flooded": summary(flooded), "statuses": dict(statuses), "peak_rss_mb": peak["rss"]}
 

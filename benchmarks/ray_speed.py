@@ -59,7 +59,7 @@ def on_ray(inputs: Path, actors: int, folder: Path) -> dict[str, float]:
     summary = run_ray([str(inputs)], RayOptions(out=str(folder / f"ray-{actors}"), actors=actors))
     seconds = time.monotonic() - started
     ray.shutdown()
-    return {"seconds": round(seconds, 1), "articles": summary["articles"], "spans": summary["spans"]}
+    return {"seconds": round(seconds, 1), "articles": summary.analysed, "spans": summary.spans}
 
 
 def main() -> None:

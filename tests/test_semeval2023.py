@@ -193,6 +193,8 @@ def test_the_semeval2023_model_gives_genre_frames_and_spans_in_every_output(tmp_
         assert analysis["scheme"] == "semeval2023"
         assert analysis["genre"]["label"] in techniques.GENRES  # type: ignore[index]
         assert set(analysis["frames"]["scores"]) == set(techniques.FRAMES)  # type: ignore[index]
+        shown = [analysis["frames"]["scores"][f] for f in analysis["frames"]["labels"]]  # type: ignore[index]
+        assert shown == sorted(shown, reverse=True)  # the strongest frame first
         assert all(techniques.SEMEVAL2023.is_known(s["technique"]) for s in analysis["spans"])  # type: ignore[attr-defined]
 
     (as_json,) = json.loads(run_cli("analyze", str(EDITORIAL), "--scheme", "semeval2023", "--format", "json").stdout)

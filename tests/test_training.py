@@ -60,6 +60,11 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr[-2000:]
     card = (shipped / "MODEL_CARD.md").read_text()
     assert "Seed 7, 1 epochs" in card and "| si |" in card
+    description = json.loads((shipped / "propscope-model.json").read_text())
+    loaded = description["data"]["train"]["per_technique"]["Loaded_Language"]
+    assert f"| Loaded_Language | {loaded} | " in card  # each F1 beside the examples behind it
+    assert "| n/a | n/a |" in card  # two dev articles lack some technique: no F1 of 1.0 for "nothing to find"
+    assert "--class-balance 0.5" in description["command"]
     analysis = json.loads(
         run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout
     )

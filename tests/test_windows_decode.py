@@ -87,3 +87,20 @@ def test_clean_span_never_cuts_a_word_at_an_apostrophe() -> None:
 def test_clean_span_keeps_hyphenated_words_whole() -> None:
     text = "The so-called experts lied."
     assert text[slice(*clean_span(text, 7, 21))] == "so-called experts"  # started at 'called'
+
+
+def test_clean_span_drops_a_stub_of_the_next_or_previous_sentence() -> None:
+    text = "The only force trying to save its creation is the United States. Rapid liberation follows."
+    stub_after = text.index("Rapid") + len("Rapid")
+    assert text[slice(*clean_span(text, 15, stub_after))] == "trying to save its creation is the United States."
+    text = "He said so in this way. Another way to save their own skin is flight."
+    assert text[slice(*clean_span(text, 10, len(text)))] == "Another way to save their own skin is flight."
+    slogans = "Vile. Lies!"  # neither piece is smaller than the rest: a run of short sentences stays whole
+    assert text_of(slogans, clean_span(slogans, 0, len(slogans))) == slogans
+    abbreviated = "the U.S. Army wrecked it"  # no sentence end after an abbreviation
+    assert text_of(abbreviated, clean_span(abbreviated, 0, len(abbreviated))) == abbreviated
+
+
+def text_of(text: str, span: tuple[int, int] | None) -> str:
+    assert span is not None
+    return text[span[0] : span[1]]

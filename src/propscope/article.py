@@ -227,7 +227,7 @@ class Frames:
     Attributes
     ----------
     labels : tuple of str
-        The frames above the model's threshold (names as in `propscope.techniques.FRAMES`).
+        The frames above the model's threshold, strongest first (names as in `propscope.techniques.FRAMES`).
     scores : mapping of str to float
         A score in [0, 1] for every frame.
     """

@@ -96,7 +96,8 @@ class ArticleHeads:
         label = decide_genre(by_genre, self.reporting_threshold)
         scores = _sigmoid((self.frame_weights @ x + self.frame_bias).astype(np.float64))
         names = list(techniques.FRAMES)
-        chosen = tuple(name for name, score in zip(names, scores, strict=True) if score >= self.frame_threshold)
+        strongest_first = sorted(zip(names, scores, strict=True), key=lambda pair: -pair[1])
+        chosen = tuple(name for name, score in strongest_first if score >= self.frame_threshold)
         return (
             Genre(label, {g: round(p, 4) for g, p in by_genre.items()}),
             Frames(chosen, {name: round(float(s), 4) for name, s in zip(names, scores, strict=True)}),

@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from propscope.detect.function_words import trim_dangling_end
+from propscope.detect.function_words import trim_dangling_end, words
+from propscope.sentences import split_sentences
 
 _STRIP_EDGES = " \t\r\n\u00a0,;:-\u2013\u2014"
 _QUOTES = {'"': '"', "\u201c": "\u201d", "(": ")", "'": "'", "\u2018": "\u2019"}
 _JOINERS = "'\u2019-"  # inside a word between letters: apostrophes and hyphens
+#: a piece of a passage beyond a sentence end with at most this many words is dropped
+SENTENCE_FRAGMENT_WORDS = 3
 
 
 def line_breaks(text: str, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -58,6 +61,19 @@ def _inside_word(text: str, index: int) -> bool:
     return before in _JOINERS and after.isalnum() and index >= 2 and text[index - 2].isalnum()
 
 
+def trim_sentence_fragments(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop a stub of a few words that a passage takes from the next or previous sentence
+    ("... the United States. Rapid"): a highlight reads as one thought, and annotators rarely
+    run one on into a sentence for a word or two."""
+    pieces = [(start + s, start + e) for s, e in split_sentences(text[start:end])]
+    counts = [len(words(text[s:e])) for s, e in pieces]
+    if len(pieces) > 1 and counts[-1] <= SENTENCE_FRAGMENT_WORDS and counts[-1] < sum(counts[:-1]):
+        pieces, counts = pieces[:-1], counts[:-1]
+    if len(pieces) > 1 and counts[0] <= SENTENCE_FRAGMENT_WORDS and counts[0] < sum(counts[1:]):
+        pieces, counts = pieces[1:], counts[1:]
+    return (pieces[0][0], pieces[-1][1]) if pieces else (start, end)
+
+
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Widen to whole words, trim white space, separators, unmatched quotes and trailing words
     that cannot end a phrase."""
@@ -65,6 +81,7 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
         start -= 1
     while _inside_word(text, end):
         end += 1
+    start, end = trim_sentence_fragments(text, start, end)
     end = trim_dangling_end(text, start, end)
     changed = True
     while changed and start < end:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,8 +23,12 @@ from propscope.article import Span
 from propscope.detect.calibration import UNCALIBRATED, Calibration, MonotoneMap, expected_calibration_error
 from propscope.detect.predict import Encoded, SpanHead, Thresholds, candidate_passages, find_spans, label_given_spans
 from propscope.evaluation import Evaluation, flc_scores
+from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from propscope.detect.runtime import ModelRuntime
 
 EXTEND_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 RAW_SPAN_THRESHOLDS = tuple(round(float(x), 2) for x in np.arange(0.15, 0.81, 0.05))
@@ -174,3 +180,12 @@ class DevTuner:
             sentence_scores=[float(v) for v in sentence_scores],
             sentence_outcomes=sentence_outcomes,
         )
+
+
+def encode_dev(runtime: ModelRuntime, folder: Path) -> tuple[DevTuner, dict[str, Encoded]]:
+    """A tuner for the dev split of `folder` and the runtime's encodings of its articles: the
+    encoder runs once, and every threshold, calibration or decoding variant reuses them."""
+    corpus = span_corpus(folder, runtime.scheme, "dev")
+    article_ids = list(corpus.articles)
+    encoded = runtime.encode_many([corpus.articles[a].text for a in article_ids])
+    return DevTuner(corpus, runtime.head.names), dict(zip(article_ids, encoded, strict=True))

@@ -29,6 +29,44 @@ def _folder(path: str) -> str:
     return f"`{Path(path).name}/`"
 
 
+_DATA_CREDITS = {
+    techniques.SEMEVAL2020.name: "Data: Propaganda Techniques Corpus (Da San Martino et al., EMNLP 2019; "
+    "SemEval-2020 Task 11),",
+    techniques.SEMEVAL2023.name: "Data: SemEval-2023 Task 3 English (Piskorski et al., SemEval 2023), the PTC "
+    "articles (Da San Martino et al., EMNLP 2019) re-annotated,",
+}
+
+_ARTICLE_TASKS = (
+    ("subtask1_genre", "Genre (subtask 1)"),
+    ("subtask2_frames", "Frames (subtask 2)"),
+    ("subtask3_paragraphs", "Techniques per paragraph (subtask 3)"),
+)
+
+
+def _article_level_lines(dev: dict[str, Any]) -> list[str]:
+    """The SemEval-2023 article and paragraph scores, for models that have them."""
+    lines: list[str] = []
+    for key, title in _ARTICLE_TASKS:
+        if key not in dev:
+            continue
+        scores = dev[key]
+        lines += [
+            "",
+            f"{title}, dev ({scores['items']} items): micro-F1 {scores['micro_f1']:.4f}, "
+            f"macro-F1 {scores['macro_f1']:.4f}"
+            + (
+                f", macro-F1 over opinion and reporting {scores['macro_f1_opinion_reporting']:.4f}."
+                if "macro_f1_opinion_reporting" in scores
+                else "."
+            ),
+            "",
+            _row(["label", "F1"]),
+            _row(["---"] * 2),
+        ]
+        lines += [_row([label, f"{f1:.4f}"]) for label, f1 in scores["per_label"].items()]
+    return lines
+
+
 def write_model_card(folder: Path, description: dict[str, Any], notes: str | None = None) -> None:
     """Write MODEL_CARD.md from the model's description, with `notes` (Markdown) appended."""
     training = description["training"]
@@ -90,7 +128,7 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         )
     lines += [
         "",
-        "## Dev scores (official SemEval-2020 measures, `propscope evaluate --split dev`)",
+        "## Dev scores (the official SemEval-2020 span measures, `propscope evaluate --split dev`)",
         "",
         _row(["task", "precision", "recall", "F1"]),
         _row(["---"] * 4),
@@ -100,11 +138,24 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             _row([task, f"{dev[task]['precision']:.4f}", f"{dev[task]['recall']:.4f}", f"{dev[task]['f1']:.4f}"])
         )
     lines.append(_row(["tc (micro-F1 on gold spans)", "", "", f"{dev['tc']['f1']:.4f}"]))
-    lines += ["", "Per technique (F1):", "", _row(["technique", "TC", "FLC"]), _row(["---"] * 3)]
-    lines += [
-        _row([name, f"{dev['tc']['per_technique'][name]:.4f}", f"{dev['flc']['per_technique'][name]:.4f}"])
-        for name in scheme.names
-    ]
+    lines += ["", "Per technique (F1; n/a where dev has no span of it):", ""]
+    lines += [_row(["technique", "train spans", "dev spans", "TC", "FLC"]), _row(["---"] * 5)]
+    train_per = train_counts.get("per_technique", {})
+    dev_per = dev_counts.get("per_technique", {})
+    for name in scheme.names:
+        scored = dev_per.get(name, 0) > 0 or not dev_per
+        lines.append(
+            _row(
+                [
+                    name,
+                    str(train_per.get(name, "?") if train_per else "?"),
+                    str(dev_per.get(name, "?") if dev_per else "?"),
+                    f"{dev['tc']['per_technique'][name]:.4f}" if scored else "n/a",
+                    f"{dev['flc']['per_technique'][name]:.4f}" if scored else "n/a",
+                ]
+            )
+        )
+    lines += _article_level_lines(dev)
     lines += ["", "Both precisions, each with its own tuned thresholds (F1):", ""]
     lines += [_row(["variant", "SI", "TC", "FLC", "sentence"]), _row(["---"] * 5)]
     for variant, values in description["variants"].items():
@@ -122,16 +173,12 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         "",
         "## Limits",
         f"- Trained on {train_counts.get('articles', '?'):,} English news articles from 2017-2019 (PTC); other "
-        "genres, languages and later events are out of its domain. Scores are calibrated on PTC dev only.",
-        "- Rare techniques have few training examples and low F1; treat their flags as hints.",
+        "genres, languages and later events are out of its domain. Scores are calibrated on its dev split only.",
+        "- Rare techniques have few training examples and low F1 (a technique with no training span is never "
+        "found); treat their flags as hints.",
         "- A flag is a reason to read a passage closely, not a verdict on the author.",
     ]
     if notes:
         lines += ["", "## Known failure modes", "", notes.strip()]
-    lines += [
-        "",
-        "Data: Propaganda Techniques Corpus (Da San Martino et al., EMNLP 2019; SemEval-2020 Task 11),",
-        "research use. Base weights: Apache-2.0.",
-        "",
-    ]
+    lines += ["", _DATA_CREDITS[scheme.name], "research use. Base weights: Apache-2.0.", ""]
     (folder / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")

@@ -31,6 +31,7 @@ from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
+from propscope.train.counts import corpus_counts
 from propscope.train.data import WindowExample, article_examples
 from propscope.train.export import MODEL_FILE, export_model
 from propscope.train.model import PropagandaTagger
@@ -80,11 +81,6 @@ def teacher_summary(folder: Path) -> dict[str, Any]:
         "base": taught_by["base"],
         "dev_f1": {task: taught_by["dev"][task]["f1"] for task in ("si", "tc", "flc", "sentence")},
     }
-
-
-def corpus_counts(corpus: PtcCorpus) -> dict[str, int]:
-    """How much data a split held, for the model card (a --limit-articles run holds less)."""
-    return {"articles": len(corpus.articles), "spans": sum(len(s) for s in corpus.tc_spans().values())}
 
 
 def set_seed(seed: int) -> None:

@@ -25,11 +25,12 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from propscope import techniques
 from propscope.detect.article_heads import article_features
 from propscope.detect.runtime import MODEL_FILE, ModelRuntime
-from propscope.detect.tuning import DevTuner
+from propscope.detect.tuning import encode_dev
 from propscope.evaluation import Evaluation, evaluate_model
 from propscope.formats.annotated import span_corpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
+from propscope.train.counts import folder_counts
 
 log = logging.getLogger("propscope.train")
 
@@ -99,10 +100,7 @@ def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
     """Tuned thresholds, calibration (with its cross-fitted check) and dev scores for the model
     folder as it is."""
     runtime = ModelRuntime.load(folder)
-    corpus = span_corpus(dev_dir, runtime.scheme, "dev")
-    article_ids = list(corpus.articles)
-    encoded = dict(zip(article_ids, runtime.encode_many([corpus.articles[a].text for a in article_ids]), strict=True))
-    tuner = DevTuner(corpus, runtime.head.names)
+    tuner, encoded = encode_dev(runtime, dev_dir)
     thresholds, calibration, scores = tuner.tune(encoded, runtime.head)
     check = tuner.check_calibration(encoded, thresholds)
     return {
@@ -151,8 +149,13 @@ def ship(
     chosen = precision if precision != "auto" else ("int8" if int8_holds else "fp32")
     for file in ("encoder.onnx", "tokenizer.json", "span_head.npz"):
         shutil.copyfile(variants[chosen]["folder"] / file, out / file)
+    scheme = description.get("scheme", techniques.DEFAULT_SCHEME)
     description.update(
         model_id=name,
+        data={
+            "train": folder_counts(Path(training["train_dir"]), scheme, "train", training.get("limit_articles")),
+            "dev": folder_counts(dev_dir, scheme, "dev"),
+        },
         precision=chosen,
         thresholds=variants[chosen]["thresholds"],
         calibration=variants[chosen]["calibration"],
@@ -163,7 +166,10 @@ def ship(
             f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
             f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
             f"--batch-size {training['batch_size']} --seed {training['seed']}"
+            + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
+            + f" --class-balance {training.get('class_balance', 0)}"
             + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
+            + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
             + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
             + (f" --precision {precision}" if precision != "auto" else "")
         ),
