@@ -148,8 +148,8 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             _row(
                 [
                     name,
-                    str(train_per.get(name, "?") if train_per else "?"),
-                    str(dev_per.get(name, "?") if dev_per else "?"),
+                    str(train_per.get(name, 0) if train_per else "?"),
+                    str(dev_per.get(name, 0) if dev_per else "?"),
                     f"{dev['tc']['per_technique'][name]:.4f}" if scored else "n/a",
                     f"{dev['flc']['per_technique'][name]:.4f}" if scored else "n/a",
                 ]
