@@ -97,6 +97,14 @@ def test_offset_outside_article(tiny_ptc: Path) -> None:
         ptc.read_ptc_folder(tiny_ptc)
 
 
+def test_combined_label_file_at_the_top_is_read_as_the_organisers_name_it(tiny_ptc: Path) -> None:
+    """`dev-task-flc-tc.labels`, the gold file of the release, beside the articles folder."""
+    (tiny_ptc / "tiny-labels-task-flc-tc" / "article900.task-flc-tc.labels").unlink()
+    (tiny_ptc / "tiny-task-flc-tc.labels").write_text("900\tDoubt\t1\t5\n")
+    rows = ptc.read_ptc_folder(tiny_ptc).tc_rows
+    assert [(r.article_id, r.technique, r.start, r.end) for r in rows] == [("900", "Doubt", 1, 5)]
+
+
 def test_label_for_article_without_text(tiny_ptc: Path) -> None:
     labels = tiny_ptc / "tiny-labels-task-flc-tc" / "article900.task-flc-tc.labels"
     labels.write_text("901\tDoubt\t1\t5\n")

@@ -139,7 +139,8 @@ def read_article_file(path: Path) -> Article:
 
 
 def _find_label_files(root: Path, task_suffix: str) -> list[Path]:
-    """Prefer the combined file at the top; else the per-article files below."""
+    """Prefer the combined file at the top (`dev-task-flc-tc.labels`, as the organisers ship it);
+    else the per-article files below (`article<ID>.task-flc-tc.labels`)."""
     combined = sorted(p for p in root.glob(f"*{task_suffix}") if p.is_file())
     if combined:
         return combined
@@ -160,8 +161,8 @@ def read_ptc_folder(root: Path) -> PtcCorpus:
         article = read_article_file(path)
         articles[article.id] = article
     corpus = PtcCorpus(root=root, articles=articles)
-    corpus.tc_rows = [row for p in _find_label_files(root, ".task-flc-tc.labels") for row in read_label_file(p)]
-    corpus.si_rows = [row for p in _find_label_files(root, ".task-si.labels") for row in read_label_file(p)]
+    corpus.tc_rows = [row for p in _find_label_files(root, "task-flc-tc.labels") for row in read_label_file(p)]
+    corpus.si_rows = [row for p in _find_label_files(root, "task-si.labels") for row in read_label_file(p)]
     check_rows_against_articles(corpus.tc_rows + corpus.si_rows, articles)
     return corpus
 
