@@ -22,17 +22,20 @@ from propscope import techniques  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E402
 from propscope.evaluation import evaluate_model  # noqa: E402
+from propscope.train.counts import folder_counts  # noqa: E402
 
 
-def dev_scores(model: str, limit: int | None) -> tuple[str, dict[str, Any]]:
-    """The model's scheme and its dev evaluation."""
+def dev_scores(model: str, limit: int | None) -> tuple[str, dict[str, Any], dict[str, int]]:
+    """The model's scheme, its dev evaluation and the dev spans per technique (a technique
+    without one has no F1 worth showing: the scorer's 0/0 reads as 1.0)."""
     runtime = ModelRuntime.load(Path(model))
     settings = Settings()
     if runtime.scheme == techniques.SEMEVAL2023.name:
         folder = settings.semeval2023_folder()
     else:
         folder = settings.ptc_folder("dev")
-    return runtime.scheme, evaluate_model(runtime, folder, split="dev", limit=limit).to_dict()
+    scores = evaluate_model(runtime, folder, split="dev", limit=limit).to_dict()
+    return runtime.scheme, scores, folder_counts(folder, runtime.scheme, "dev", limit)["per_technique"]
 
 
 def main() -> None:
@@ -43,17 +46,19 @@ def main() -> None:
     results = {Path(model).name: dev_scores(model, args.limit) for model in args.models}
     print("| model | SI P | SI R | SI F1 | TC micro-F1 | FLC F1 | sentence F1 |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, (_, r) in results.items():
+    for name, (_, r, _) in results.items():
         si = r["si"]
         print(
             f"| {name} | {si['precision']:.4f} | {si['recall']:.4f} | {si['f1']:.4f} | {r['tc']['f1']:.4f} "
             f"| {r['flc']['f1']:.4f} | {r['sentence']['f1']:.4f} |"
         )
-    for name, (scheme, r) in results.items():
-        print(f"\n{name} per technique:\n\n| technique | TC F1 | FLC F1 |\n| --- | --- | --- |")
+    for name, (scheme, r, dev_spans) in results.items():
+        print(f"\n{name} per technique:\n\n| technique | dev spans | TC F1 | FLC F1 |\n| --- | --- | --- | --- |")
         for technique in techniques.scheme(scheme).names:
+            count = dev_spans.get(technique, 0)
             tc, flc = r["tc"]["per_technique"][technique], r["flc"]["per_technique"][technique]
-            print(f"| {technique} | {tc:.4f} | {flc:.4f} |")
+            shown = f"{tc:.4f} | {flc:.4f}" if count else "n/a | n/a"
+            print(f"| {technique} | {count} | {shown} |")
         for key in ("subtask1_genre", "subtask2_frames", "subtask3_paragraphs"):
             if key in r:
                 print(f"\n{key}: micro-F1 {r[key]['micro_f1']:.4f}, macro-F1 {r[key]['macro_f1']:.4f}")
