@@ -35,13 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_test import free_port  # noqa: E402
 
 PROBE = {"text": "The council meets on Tuesday. Critics call the plan a shameful betrayal."}
-BIG_HTML = (
-    "<html><body><article>"
-    + "<p>"
-    + "Cowardly lies from the elites. " * 60
-    + "</p>" * 1000
-    + "</article></body></html>"
-)
+PARAGRAPH = "<p>" + "Cowardly lies from the elites. " * 60 + "</p>"
+BIG_HTML = "<html><body><article>" + PARAGRAPH * 1000 + "</article></body></html>"  # 1.9 MB
 
 
 class Slow(BaseHTTPRequestHandler):
