@@ -62,6 +62,10 @@ def main() -> None:
         for key in ("subtask1_genre", "subtask2_frames", "subtask3_paragraphs"):
             if key in r:
                 print(f"\n{key}: micro-F1 {r[key]['micro_f1']:.4f}, macro-F1 {r[key]['macro_f1']:.4f}")
+        if "subtask1_genre" in r:
+            genre = r["subtask1_genre"]
+            print(f"genre macro-F1 over opinion and reporting: {genre['macro_f1_opinion_reporting']:.4f}")
+            print("genre recall: " + ", ".join(f"{label} {value:.4f}" for label, value in genre["recall"].items()))
 
 
 if __name__ == "__main__":

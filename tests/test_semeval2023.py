@@ -9,10 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from propscope import metrics, techniques
 from propscope.article import Analysis, Article, Frames, Genre, Span
+from propscope.evaluation import Evaluation
 from propscope.formats import semeval2023 as formats
+from propscope.report.terminal import evaluation_tables
 from propscope.store.queries import Fact, statistics
 from tests.conftest import SHARED
 
@@ -100,8 +103,25 @@ def test_subtask_1_scores_by_hand() -> None:
     scores = metrics.single_label(gold, predicted)
     # opinion: tp 1, fp 2 (d, e), fn 1 (b) -> F1 2/5; reporting: tp 1, fp 1, fn 1 -> 1/2; satire: tp 0 -> 0
     assert scores.per_label == pytest.approx({"opinion": 0.4, "reporting": 0.5, "satire": 0.0})
+    assert scores.recall == pytest.approx({"opinion": 0.5, "reporting": 0.5, "satire": 0.0})  # a of a, b; c of c, d
     assert scores.macro_f1 == pytest.approx(0.3)
     assert scores.micro_f1 == pytest.approx(2 / 5)  # accuracy
+
+
+def test_evaluate_prints_the_subtasks_and_genre_recall() -> None:
+    gold = {"a": "opinion", "b": "opinion", "c": "reporting", "d": "reporting", "e": "satire"}
+    genre = metrics.single_label(gold, {"a": "opinion", "b": "reporting", "c": "reporting", "d": "opinion"})
+    frames = metrics.multi_label({"a": ("Economic",)}, {"a": ("Economic",)})
+    console = Console(record=True, width=120)
+    for table in evaluation_tables(Evaluation(genre=genre, frames=frames)):
+        console.print(table)
+    shown = console.export_text()
+    # macro over opinion (F1 0.5) and reporting (0.5); satire: recall 0 of 1
+    assert "│ opinion and reporting (macro) │ 0.5000 │        │" in shown
+    assert "│ reporting                     │ 0.5000 │ 0.5000 │" in shown
+    assert "│ satire                        │ 0.0000 │ 0.0000 │" in shown
+    assert "│ frames (subtask 2) │   1.0000 │   1.0000 │     1 │" in shown
+    assert "paragraph" not in shown and "precision" not in shown  # only what was scored
 
 
 def test_subtasks_2_and_3_score_micro_over_pairs_by_hand() -> None:
@@ -112,6 +132,7 @@ def test_subtasks_2_and_3_score_micro_over_pairs_by_hand() -> None:
     assert scores.micro_f1 == pytest.approx(2 * 2 / (2 * 2 + 2 + 1))
     # Economic 1, Morality 1, Political: tp 0 -> 0
     assert scores.macro_f1 == pytest.approx(2 / 3)
+    assert scores.recall == pytest.approx({"Economic": 1.0, "Morality": 1.0, "Political": 0.0})
     assert metrics.multi_label({"x": ()}, {}).micro_f1 == 0.0  # nothing to find, nothing found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from propscope.article import Span
 from propscope.formats.ptc import merge_overlapping
@@ -207,12 +207,14 @@ def fragment_classification_by_technique(
 
 @dataclass(frozen=True)
 class LabelScores:
-    """Micro- and macro-F1 of a labelling task, with F1 per label (SemEval-2023 subtasks)."""
+    """Micro- and macro-F1 of a labelling task, with F1 and recall per label (SemEval-2023
+    subtasks; recall because a researcher asks how much reporting is found, not only F1)."""
 
     micro_f1: float
     macro_f1: float
     per_label: dict[str, float]
     items: int
+    recall: dict[str, float] = field(default_factory=dict)
 
     @property
     def f1(self) -> float:
@@ -224,6 +226,7 @@ class LabelScores:
             "micro_f1": self.micro_f1,
             "macro_f1": self.macro_f1,
             "per_label": dict(self.per_label),
+            "recall": dict(self.recall),
             "items": self.items,
         }
 
@@ -231,6 +234,16 @@ class LabelScores:
 def _f1(true_positive: int, false_positive: int, false_negative: int) -> float:
     denominator = 2 * true_positive + false_positive + false_negative
     return 2 * true_positive / denominator if denominator else 0.0
+
+
+def _recall(true_positive: Counter[str], false_negative: Counter[str], labels: Iterable[str]) -> dict[str, float]:
+    """Recall per label; 0 for a label that gold never has."""
+    return {
+        label: true_positive[label] / (true_positive[label] + false_negative[label])
+        if true_positive[label] + false_negative[label]
+        else 0.0
+        for label in labels
+    }
 
 
 def multi_label(gold: Mapping[str, Iterable[str]], predicted: Mapping[str, Iterable[str]]) -> LabelScores:
@@ -253,7 +266,7 @@ def multi_label(gold: Mapping[str, Iterable[str]], predicted: Mapping[str, Itera
     per_label = {label: _f1(true_positive[label], false_positive[label], false_negative[label]) for label in labels}
     micro = _f1(sum(true_positive.values()), sum(false_positive.values()), sum(false_negative.values()))
     macro = sum(per_label.values()) / len(per_label) if per_label else 0.0
-    return LabelScores(micro, macro, per_label, len(gold))
+    return LabelScores(micro, macro, per_label, len(gold), _recall(true_positive, false_negative, labels))
 
 
 def single_label(
@@ -277,4 +290,4 @@ def single_label(
     per_label = {label: _f1(true_positive[label], false_positive[label], false_negative[label]) for label in chosen}
     micro = sum(true_positive.values()) / len(gold) if gold else 0.0
     macro = sum(per_label.values()) / len(per_label) if per_label else 0.0
-    return LabelScores(micro, macro, per_label, len(gold))
+    return LabelScores(micro, macro, per_label, len(gold), _recall(true_positive, false_negative, chosen))

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from propscope import techniques
 from propscope.article import Analysis, Span
-from propscope.evaluation import Evaluation, FlcScores
+from propscope.evaluation import Evaluation, FlcScores, opinion_reporting_f1
 from propscope.formats.csv_rows import stats_csv_row
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def evaluation_tables(evaluation: Evaluation, names: Sequence[str] = techniques.
         overall.add_row(
             "tc (micro)", "", "", _fmt(evaluation.tc.f1), str(evaluation.tc.spans), str(evaluation.tc.spans)
         )
-    tables = [overall]
+    tables = [overall, *_semeval2023_tables(evaluation)] if overall.row_count else _semeval2023_tables(evaluation)
     if evaluation.tc is None and evaluation.flc is None:
         return tables
     per = Table(title="F1 per technique", title_justify="left")
@@ -149,6 +149,42 @@ def evaluation_tables(evaluation: Evaluation, names: Sequence[str] = techniques.
         per.add_row(technique, *(_fmt(task.per_technique.get(technique, 0.0)) for _, task in scored))
     tables.append(per)
     return tables
+
+
+def _semeval2023_tables(evaluation: Evaluation) -> list[Table]:
+    """Subtasks 1-3 with the official measure of each in bold, and genre per label: with one
+    satire article in dev, the three-genre macro-F1 alone hides how reporting fares."""
+    tasks = [
+        (title, scores, official)
+        for title, scores, official in (
+            ("genre (subtask 1)", evaluation.genre, "macro"),
+            ("frames (subtask 2)", evaluation.frames, "micro"),
+            ("techniques per paragraph (subtask 3)", evaluation.paragraphs, "micro"),
+        )
+        if scores is not None
+    ]
+    if not tasks:
+        return []
+    table = Table(title="SemEval-2023 subtasks (official measure in bold)", title_justify="left")
+    for column in ("task", "micro-F1", "macro-F1", "items"):
+        table.add_column(column, justify="left" if column == "task" else "right")
+    for title, scores, official in tasks:
+        micro, macro = _fmt(scores.micro_f1), _fmt(scores.macro_f1)
+        table.add_row(
+            title,
+            f"[bold]{micro}[/bold]" if official == "micro" else micro,
+            f"[bold]{macro}[/bold]" if official == "macro" else macro,
+            str(scores.items),
+        )
+    if evaluation.genre is None:
+        return [table]
+    genres = Table(title="Genre per label", title_justify="left")
+    for column in ("genre", "F1", "recall"):
+        genres.add_column(column, justify="left" if column == "genre" else "right")
+    for label, f1 in evaluation.genre.per_label.items():
+        genres.add_row(label, _fmt(f1), _fmt(evaluation.genre.recall.get(label, 0.0)))
+    genres.add_row("opinion and reporting (macro)", _fmt(opinion_reporting_f1(evaluation.genre)), "")
+    return [table, genres]
 
 
 def corpus_tables(stats: CorpusStats) -> tuple[Text, list[Table]]:

@@ -60,10 +60,14 @@ def _article_level_lines(dev: dict[str, Any]) -> list[str]:
                 else "."
             ),
             "",
-            _row(["label", "F1"]),
-            _row(["---"] * 2),
+            _row(["label", "F1", "recall"]),
+            _row(["---"] * 3),
         ]
-        lines += [_row([label, f"{f1:.4f}"]) for label, f1 in scores["per_label"].items()]
+        recall = scores.get("recall", {})
+        lines += [
+            _row([label, f"{f1:.4f}", f"{recall[label]:.4f}" if label in recall else "?"])
+            for label, f1 in scores["per_label"].items()
+        ]
     return lines
 
 
