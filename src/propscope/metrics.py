@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from propscope.article import Span
 from propscope.formats.ptc import merge_overlapping
@@ -214,7 +214,7 @@ class LabelScores:
     macro_f1: float
     per_label: dict[str, float]
     items: int
-    recall: dict[str, float] = field(default_factory=dict)
+    recall: dict[str, float]
 
     @property
     def f1(self) -> float:

@@ -137,7 +137,7 @@ def evaluation_tables(evaluation: Evaluation, names: Sequence[str] = techniques.
         overall.add_row(
             "tc (micro)", "", "", _fmt(evaluation.tc.f1), str(evaluation.tc.spans), str(evaluation.tc.spans)
         )
-    tables = [overall, *_semeval2023_tables(evaluation)] if overall.row_count else _semeval2023_tables(evaluation)
+    tables = ([overall] if overall.row_count else []) + _semeval2023_tables(evaluation)
     if evaluation.tc is None and evaluation.flc is None:
         return tables
     per = Table(title="F1 per technique", title_justify="left")
