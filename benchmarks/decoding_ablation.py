@@ -28,17 +28,24 @@ from propscope.detect import decode, predict  # noqa: E402
 from propscope.detect.calibration import UNCALIBRATED, Calibration  # noqa: E402
 from propscope.detect.predict import Thresholds  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.detect.tuning import GAPS, RAW_SPAN_THRESHOLDS, SECOND_TECHNIQUE_THRESHOLDS, DevTuner, encode_dev  # noqa: E402
+from propscope.detect.tuning import (  # noqa: E402
+    GAPS,
+    RAW_SPAN_THRESHOLDS,
+    SECOND_TECHNIQUE_THRESHOLDS,
+    DevTuner,
+    RememberingClassifier,
+    encode_dev,
+)
 
 
-def best_plain(tuner: DevTuner, encoded: dict, head: predict.SpanHead) -> Thresholds:  # type: ignore[type-arg]
+def best_plain(tuner: DevTuner, encoded: dict, classifier: predict.SpanClassifier) -> Thresholds:  # type: ignore[type-arg]
     raw = max(
         (Thresholds(span=s, max_gap=g, second_technique=0.3) for g in GAPS for s in RAW_SPAN_THRESHOLDS),
-        key=lambda t: tuner.objective(encoded, head, t, UNCALIBRATED),
+        key=lambda t: tuner.objective(encoded, classifier, t, UNCALIBRATED),
     )
     return max(
         (replace(raw, second_technique=s) for s in SECOND_TECHNIQUE_THRESHOLDS),
-        key=lambda t: tuner.objective(encoded, head, t, UNCALIBRATED),
+        key=lambda t: tuner.objective(encoded, classifier, t, UNCALIBRATED),
     )
 
 
@@ -62,15 +69,17 @@ def main() -> None:
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model)
     tuner, encoded = encode_dev(runtime, Path(args.data))
-    head = runtime.head
+    classifier = RememberingClassifier(runtime.classifier)
     rows = []
     with old_words(), mock.patch.object(predict, "only_function_words", lambda text: False):
-        plain = best_plain(tuner, encoded, head)
-        rows.append(row("plain threshold", tuner.score(encoded, head, plain).f1()))
-    rows.append(row("+ function-word rules", tuner.score(encoded, head, best_plain(tuner, encoded, head)).f1()))
-    tuned, calibration, scores = tuner.tune(encoded, head)
+        plain = best_plain(tuner, encoded, classifier)
+        rows.append(row("plain threshold", tuner.score(encoded, classifier, plain).f1()))
+    rows.append(
+        row("+ function-word rules", tuner.score(encoded, classifier, best_plain(tuner, encoded, classifier)).f1())
+    )
+    tuned, calibration, scores = tuner.tune(encoded, classifier)
     hysteresis = replace(tuned, span=_raw_equivalent(tuned, calibration))
-    rows.append(row("+ hysteresis (raw threshold)", tuner.score(encoded, head, hysteresis).f1()))
+    rows.append(row("+ hysteresis (raw threshold)", tuner.score(encoded, classifier, hysteresis).f1()))
     rows.append(row("+ calibration (threshold on the calibrated scale)", scores.f1()))
     print(f"Model {runtime.model_id}, {len(encoded)} dev articles; thresholds after all levers: {tuned}\n")
     print("| decoding | SI F1 | TC F1 | FLC F1 | sentence F1 |")

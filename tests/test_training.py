@@ -48,6 +48,18 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert (student / "teacher-targets-0.npz").is_file()
     assert json.loads((student / "propscope-model.json").read_text())["teachers"][0]["model_id"] == "trained"
 
+    marked = tmp_path / "marked"
+    result = run_cli(*args[:2], str(marked), *args[3:], "--span-input", "marked", "--init", str(trained))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "weights from" in (marked / "train.log").read_text()
+    assert json.loads((marked / "propscope-model.json").read_text())["span_input"] == "marked"
+    from propscope.detect.marked_spans import MarkedSpanClassifier
+    from propscope.detect.runtime import ModelRuntime
+
+    assert isinstance(ModelRuntime.load(marked).classifier, MarkedSpanClassifier)
+    refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--init", str(tmp_path))
+    assert refused.returncode != 0 and "has no checkpoint.pt" in refused.stderr
+
     shipped = tmp_path / "shipped"
     dev = tmp_path / "dev"
     (dev / "dev-articles").mkdir(parents=True)
@@ -95,6 +107,11 @@ def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_pat
     with pytest.raises(KeyboardInterrupt):
         loop.train(config, tmp_path / "cut")
     monkeypatch.setattr(loop, "save_state", saved)
+    import torch
+
+    written = torch.load(tmp_path / "cut" / "resume.pt", weights_only=False)
+    del written["config"]["span_input"]  # as written before that setting existed
+    torch.save(written, tmp_path / "cut" / "resume.pt")
     summary = loop.train(config, tmp_path / "cut", resume=True)
     assert [row["epoch"] for row in summary["history"]] == [1, 2]
     whole, cut = np.load(tmp_path / "whole" / "span_head.npz"), np.load(tmp_path / "cut" / "span_head.npz")
@@ -125,3 +142,28 @@ def test_teacher_targets_follow_characters_and_average_over_teachers() -> None:
     both = EnsembleView((one, two))
     assert np.allclose(both.token_targets(student_offsets), [[0.3, 0.2], [0.7, 0.5], [0.7, 0.5]])
     assert both.span_targets()[(5, 9)].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> None:
+    from propscope.train.quantize import train_command
+
+    first = {"base": "minilm", "epochs": 6, "learning_rate": 8e-5, "batch_size": 16, "seed": 13, "class_balance": 0.5}
+    (tmp_path / "runs" / "first").mkdir(parents=True)
+    (tmp_path / "runs" / "first" / "propscope-model.json").write_text(json.dumps({"training": first}))
+    second = first | {"epochs": 2, "learning_rate": 3e-5, "span_input": "marked", "init": str(tmp_path / "runs/first")}
+    assert train_command(tmp_path / "runs" / "second", second) == (
+        "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
+        " --class-balance 0.5 && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05"
+        " --batch-size 16 --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
+    )
+
+
+def test_marked_spans_are_dealt_to_every_step_once() -> None:
+    import random
+
+    from propscope.train.loop import dealt
+
+    parts = dealt(list(range(6128)), 145, random.Random(1))
+    assert len(parts) == 145 and sorted(x for part in parts for x in part) == list(range(6128))
+    assert {len(part) for part in parts} == {42, 43}
+    assert dealt([1, 2], 3, random.Random(1))[2] == []  # fewer spans than steps: some steps have none

@@ -151,7 +151,7 @@ def model_predictions(
         encoded = runtime.encode_many([article.text])[0]
         spans[article_id] = runtime.spans(article.text, encoded)
         analyses[article_id] = runtime.analysis(article, spans[article_id], encoded)
-        tc_spans[article_id] = label_given_spans(article.text, encoded, runtime.head, gold_spans[article_id])
+        tc_spans[article_id] = label_given_spans(article.text, encoded, runtime.classifier, gold_spans[article_id])
     gold = Gold(ranges=gold_ranges, spans=gold_spans, texts={aid: a.text for aid, a in corpus.articles.items()})
     ranges_by_id = {aid: [(s.start, s.end) for s in article_spans] for aid, article_spans in spans.items()}
     return gold, Predictions(ranges=ranges_by_id, spans=spans, path=corpus.root), tc_spans, analyses

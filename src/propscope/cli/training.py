@@ -58,6 +58,18 @@ def train(
     distill_weight: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="With --teacher: the teacher's share of every training target.")
     ] = 0.5,
+    span_input: Annotated[
+        str,
+        typer.Option(
+            help="How spans are classified: pooled (from the article's own encoding) or marked (each span "
+            "re-read between markers in a sentence or two of context: better techniques, one more short "
+            "encoder pass per span)."
+        ),
+    ] = "pooled",
+    init: Annotated[
+        Path | None,
+        typer.Option(help="Start from the best weights of this run folder (its checkpoint.pt) instead of --base."),
+    ] = None,
     limit_articles: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N articles of each split (smoke tests).")
     ] = None,
@@ -73,7 +85,7 @@ def train(
 
     Example: propscope train --out runs/minilm --epochs 3 --seed 13
     """
-    from propscope.train.loop import TrainConfig
+    from propscope.train.loop import SPAN_INPUTS, TrainConfig
     from propscope.train.loop import train as run_training
 
     settings = state(ctx).settings
@@ -85,6 +97,12 @@ def train(
     )
     if scheme not in techniques.SCHEMES:
         raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
+    if span_input not in SPAN_INPUTS:
+        raise typer.BadParameter(f"expected one of: {', '.join(SPAN_INPUTS)}", param_hint="--span-input")
+    if init is not None and not (init / "checkpoint.pt").is_file():
+        raise typer.BadParameter(
+            f"{init} has no checkpoint.pt; give a run folder of 'propscope train'", param_hint="--init"
+        )
     semeval2023 = scheme == techniques.SEMEVAL2023.name
     config = TrainConfig(
         base=base,
@@ -99,6 +117,8 @@ def train(
         teacher=tuple(str(folder) for folder in teacher or ()),
         distill_weight=distill_weight,
         limit_articles=limit_articles,
+        span_input=span_input,
+        init=str(init) if init is not None else None,
     )
     summary = run_training(config, out, resume=resume)
     print_json({"thresholds": summary["thresholds"], "dev": {k: v["f1"] for k, v in summary["dev"].items()}})

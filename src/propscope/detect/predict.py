@@ -7,9 +7,10 @@ whose channel 0 stays above the `extend` threshold; it is reported when its cali
 (from its highest token) reaches the span threshold, so a passage grows to the whole phrase
 around a confident core instead of stopping at single words. Passages made only of function
 words are dropped and trailing words that cannot end a phrase are trimmed. Each passage is
-classified by the span head from its pooled hidden vectors and features; it may carry a
-second technique when the head gives it enough probability, because PTC spans of different
-techniques often coincide.
+classified by the model's span classifier (from the article's hidden vectors pooled over it,
+or, for a "marked" model, by re-reading it marked in its context: `detect.marked_spans`); it
+may carry a second technique when the classifier gives it enough probability, because PTC
+spans of different techniques often coincide.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -112,16 +114,40 @@ def classify_ranges(
     return head.probabilities(span_inputs(text, tokens, hidden, ranges))
 
 
-def label_given_spans(text: str, encoded: Encoded, head: SpanHead, given: Sequence[Span]) -> list[Span]:
+class SpanClassifier(Protocol):
+    """Technique probabilities (len(ranges), techniques) for character ranges of an encoded
+    article; `names` are the techniques of its columns."""
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]: ...
+
+
+@dataclass(frozen=True)
+class PooledSpanClassifier:
+    """Classifies a span from the article's own hidden vectors: no extra encoder pass."""
+
+    head: SpanHead
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.head.names
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        return classify_ranges(text, encoded.tokens, encoded.hidden, self.head, ranges)
+
+
+def label_given_spans(text: str, encoded: Encoded, classifier: SpanClassifier, given: Sequence[Span]) -> list[Span]:
     """TC on known spans: each distinct range gets its k most probable techniques, where k is
     how often the range is given (PTC repeats a range once per technique it carries)."""
     counts = Counter((span.start, span.end) for span in given)
     ranges = list(counts)
     if not ranges or len(encoded.tokens) == 0:
         return []
-    order = np.argsort(-classify_ranges(text, encoded.tokens, encoded.hidden, head, ranges), axis=1)
+    order = np.argsort(-classifier.probabilities(text, encoded, ranges), axis=1)
     return [
-        Span(start, end, head.names[index])
+        Span(start, end, classifier.names[index])
         for row, (start, end) in enumerate(ranges)
         for index in order[row, : counts[(start, end)]]
     ]
@@ -144,16 +170,20 @@ def candidate_passages(
 
 
 def find_spans(
-    text: str, encoded: Encoded, head: SpanHead, thresholds: Thresholds, calibration: Calibration = UNCALIBRATED
+    text: str,
+    encoded: Encoded,
+    classifier: SpanClassifier,
+    thresholds: Thresholds,
+    calibration: Calibration = UNCALIBRATED,
 ) -> list[Span]:
     """Spans with techniques and calibrated scores for one article."""
     passages = candidate_passages(text, encoded, thresholds, calibration)
     ranges = [(start, end) for start, end, _ in passages]
-    technique_probabilities = classify_ranges(text, encoded.tokens, encoded.hidden, head, ranges)
+    technique_probabilities = classifier.probabilities(text, encoded, ranges)
     spans: list[Span] = []
     for (start, end, score), probs in zip(passages, technique_probabilities, strict=True):
         ranked = np.argsort(-probs)
-        spans.append(Span(start, end, head.names[ranked[0]], round(score, 4)))
+        spans.append(Span(start, end, classifier.names[ranked[0]], round(score, 4)))
         if probs[ranked[1]] >= thresholds.second_technique:
-            spans.append(Span(start, end, head.names[ranked[1]], round(score, 4)))
+            spans.append(Span(start, end, classifier.names[ranked[1]], round(score, 4)))
     return sorted(spans)

@@ -1,6 +1,6 @@
 """A loaded propscope model folder: the machinery behind `Detector`, run with ONNX Runtime.
 
-It holds the ONNX session, the tokenizer, the span head, the tuned thresholds and the score
+It holds the ONNX session, the tokenizer, the span classifier, the tuned thresholds and the score
 calibration, and turns texts into encoder outputs and outputs into spans and analyses.
 Training, shipping and evaluation use it directly (they need the raw outputs); users go
 through `Detector`, which adds their options and checks their input.
@@ -24,8 +24,16 @@ from propscope import techniques
 from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
-from propscope.detect.encoding import encode_texts
-from propscope.detect.predict import Encoded, SpanHead, Thresholds, find_spans
+from propscope.detect.encoding import EncoderRun, encode_texts
+from propscope.detect.marked_spans import MarkedSpanClassifier
+from propscope.detect.predict import (
+    Encoded,
+    PooledSpanClassifier,
+    SpanClassifier,
+    SpanHead,
+    Thresholds,
+    find_spans,
+)
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
 from propscope.sentences import split_sentences
@@ -60,6 +68,14 @@ class ModelRuntime:
     @property
     def model_id(self) -> str:
         return str(self.description["model_id"])
+
+    @property
+    def classifier(self) -> SpanClassifier:
+        """How this model classifies a span (built from the session in use, so a runtime with
+        another session classifies with that one too)."""
+        if self.description.get("span_input", "pooled") == "marked":
+            return MarkedSpanClassifier(self.head, self.tokenizer, onnx_run(self.session), special_ids(self.tokenizer))
+        return PooledSpanClassifier(self.head)
 
     @property
     def scheme(self) -> str:
@@ -125,15 +141,14 @@ class ModelRuntime:
             window_tokens=int(self.description["window_tokens"]),
             stride=int(self.description["stride"]),
             specials=special_ids(self.tokenizer),
-            channels=1 + len(self.head.names),
+            channels=1 + len(self.classifier.names),
         )
 
     def _run(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        probabilities, hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return probabilities, hidden
+        return onnx_run(self.session)(ids, mask)
 
     def spans(self, text: str, encoded: Encoded, thresholds: Thresholds | None = None) -> list[Span]:
-        return find_spans(text, encoded, self.head, thresholds or self.thresholds, self.calibration)
+        return find_spans(text, encoded, self.classifier, thresholds or self.thresholds, self.calibration)
 
     def analysis(self, article: Article, spans: list[Span], encoded: Encoded) -> Analysis:
         """Sentence flags and the article score from spans and token probabilities.
@@ -171,6 +186,16 @@ class ModelRuntime:
             genre=genre,
             frames=frames,
         )
+
+
+def onnx_run(session: ort.InferenceSession) -> EncoderRun:
+    """The encoder as a function of (input_ids, attention_mask)."""
+
+    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        probabilities, hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return probabilities, hidden
+
+    return run
 
 
 def techniques_by_sentence(bounds: Sequence[tuple[int, int]], spans: Sequence[Span]) -> list[set[str]]:

@@ -11,17 +11,25 @@ passages, does not get memorised.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from propscope import metrics, techniques
 from propscope.article import Span
 from propscope.detect.calibration import UNCALIBRATED, Calibration, MonotoneMap, expected_calibration_error
-from propscope.detect.predict import Encoded, SpanHead, Thresholds, candidate_passages, find_spans, label_given_spans
+from propscope.detect.predict import (
+    Encoded,
+    SpanClassifier,
+    Thresholds,
+    candidate_passages,
+    find_spans,
+    label_given_spans,
+)
 from propscope.evaluation import Evaluation, flc_scores
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
@@ -51,6 +59,26 @@ class CalibrationCheck:
     sentence_outcomes: list[bool]
 
 
+@dataclass
+class RememberingClassifier:
+    """A span classifier that answers a passage it has seen from memory: tuning decodes the
+    same articles under hundreds of thresholds, and a classifier that re-reads each passage
+    would otherwise run the encoder again for every one of them."""
+
+    inner: SpanClassifier
+    memory: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.inner.names
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        missing = list(dict.fromkeys(r for r in ranges if (text, *r) not in self.memory))
+        for (start, end), row in zip(missing, self.inner.probabilities(text, encoded, missing), strict=True):
+            self.memory[(text, start, end)] = row
+        return np.asarray([self.memory[(text, *r)] for r in ranges], np.float32).reshape(len(ranges), len(self.names))
+
+
 class DevTuner:
     """Scores encoded articles of a PTC folder against its gold."""
 
@@ -64,7 +92,7 @@ class DevTuner:
     def score(
         self,
         encoded: Mapping[str, Encoded],
-        head: SpanHead,
+        classifier: SpanClassifier,
         thresholds: Thresholds,
         calibration: Calibration = UNCALIBRATED,
         *,
@@ -76,9 +104,9 @@ class DevTuner:
         tc_predicted: dict[str, list[Span]] = {}
         for article_id, outputs in encoded.items():
             text = self.texts[article_id]
-            predicted[article_id] = find_spans(text, outputs, head, thresholds, calibration)
+            predicted[article_id] = find_spans(text, outputs, classifier, thresholds, calibration)
             if with_tc:
-                tc_predicted[article_id] = label_given_spans(text, outputs, head, self.gold_spans[article_id])
+                tc_predicted[article_id] = label_given_spans(text, outputs, classifier, self.gold_spans[article_id])
         predicted_ranges = {aid: [(s.start, s.end) for s in spans] for aid, spans in predicted.items()}
         return Evaluation(
             si=metrics.span_identification(self.gold_ranges, predicted_ranges),
@@ -88,21 +116,28 @@ class DevTuner:
         )
 
     def objective(
-        self, encoded: Mapping[str, Encoded], head: SpanHead, thresholds: Thresholds, calibration: Calibration
+        self,
+        encoded: Mapping[str, Encoded],
+        classifier: SpanClassifier,
+        thresholds: Thresholds,
+        calibration: Calibration,
     ) -> float:
         """What the thresholds are chosen for: SI + FLC + sentence F1, so that passages are found
         (SI), carry the right technique (FLC) and flag the right sentences, not one at the
         others' expense."""
-        scores = self.score(encoded, head, thresholds, calibration, with_tc=False)
+        scores = self.score(encoded, classifier, thresholds, calibration, with_tc=False)
         return sum(scores.f1()[task] for task in ("si", "flc", "sentence"))
 
-    def tune(self, encoded: Mapping[str, Encoded], head: SpanHead) -> tuple[Thresholds, Calibration, Evaluation]:
+    def tune(
+        self, encoded: Mapping[str, Encoded], classifier: SpanClassifier
+    ) -> tuple[Thresholds, Calibration, Evaluation]:
         """Thresholds and calibration for these outputs, with the scores they give.
 
         1. how far passages extend, the gap they may jump and the raw span threshold;
         2. the calibration maps, fitted on every candidate passage and every sentence; 3. the
         span threshold on the calibrated scale; 4. the second-technique threshold. Each step
         maximises `objective`."""
+        classifier = RememberingClassifier(classifier)
         raw = max(
             (
                 Thresholds(span=span, extend=extend, max_gap=gap, second_technique=DEFAULT_SECOND_TECHNIQUE)
@@ -111,18 +146,18 @@ class DevTuner:
                 for span in RAW_SPAN_THRESHOLDS
                 if span >= extend
             ),
-            key=lambda t: self.objective(encoded, head, t, UNCALIBRATED),
+            key=lambda t: self.objective(encoded, classifier, t, UNCALIBRATED),
         )
         calibration = self.fit_calibration(encoded, raw.run_threshold, raw.max_gap)
         calibrated = max(
             (replace(raw, span=span) for span in CALIBRATED_SPAN_THRESHOLDS),
-            key=lambda t: self.objective(encoded, head, t, calibration),
+            key=lambda t: self.objective(encoded, classifier, t, calibration),
         )
         chosen = max(
             (replace(calibrated, second_technique=s) for s in SECOND_TECHNIQUE_THRESHOLDS),
-            key=lambda t: self.objective(encoded, head, t, calibration),
+            key=lambda t: self.objective(encoded, classifier, t, calibration),
         )
-        return chosen, calibration, self.score(encoded, head, chosen, calibration)
+        return chosen, calibration, self.score(encoded, classifier, chosen, calibration)
 
     def fit_calibration(
         self, encoded: Mapping[str, Encoded], extend: float, max_gap: int, articles: set[str] | None = None
@@ -188,4 +223,4 @@ def encode_dev(runtime: ModelRuntime, folder: Path) -> tuple[DevTuner, dict[str,
     corpus = span_corpus(folder, runtime.scheme, "dev")
     article_ids = list(corpus.articles)
     encoded = runtime.encode_many([corpus.articles[a].text for a in article_ids])
-    return DevTuner(corpus, runtime.head.names), dict(zip(article_ids, encoded, strict=True))
+    return DevTuner(corpus, runtime.classifier.names), dict(zip(article_ids, encoded, strict=True))

@@ -2,7 +2,8 @@
 
 Windows are cut exactly as inference cuts them (`propscope.detect.windows`); a token is
 inside a technique when its characters overlap a gold span of it. Gold spans that lie whole
-inside a window become targets for the span head there.
+inside a window become targets for the span head there; for a model that reads spans marked
+in their context, every gold span is also one marked input of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tokenizers import Tokenizer
 from propscope.article import Article, Span
 from propscope.detect.decode import tokens_of
 from propscope.detect.features import span_features
+from propscope.detect.marked_spans import MarkedInput, marked_input
 from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
 from propscope.train.teacher import EnsembleView
 
@@ -105,3 +107,35 @@ def _targets_in(
                 )
             )
     return targets
+
+
+@dataclass(frozen=True)
+class MarkedExample:
+    """A gold span re-read marked in its context: what the marked span classifier learns from."""
+
+    item: MarkedInput
+    features: NDArray[np.float32]
+    technique: int
+    soft: NDArray[np.float32] | None = None
+
+
+def marked_examples(
+    tokenizer: Tokenizer,
+    article: Article,
+    spans: list[Span],
+    names: tuple[str, ...],
+    teacher: EnsembleView | None = None,
+) -> list[MarkedExample]:
+    """One example per gold span of the article (a range with two techniques gives two)."""
+    index = {name: i for i, name in enumerate(names)}
+    soft_spans = teacher.span_targets() if teacher is not None else {}
+    lowered = article.text.lower()
+    return [
+        MarkedExample(
+            item=marked_input(tokenizer, article.text, span.start, span.end),
+            features=span_features(article.text, span.start, span.end, lowered),
+            technique=index[span.technique],
+            soft=soft_spans.get((span.start, span.end)),
+        )
+        for span in spans
+    ]

@@ -13,10 +13,10 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -24,15 +24,16 @@ from tokenizers import Tokenizer
 from torch import nn
 
 from propscope import techniques
-from propscope.detect.encoding import encode_texts
-from propscope.detect.predict import Encoded, SpanHead, Thresholds
-from propscope.detect.tuning import DevTuner
+from propscope.detect.encoding import EncoderRun, encode_texts
+from propscope.detect.marked_spans import MarkedSpanClassifier
+from propscope.detect.predict import Encoded, PooledSpanClassifier, SpanClassifier, SpanHead, Thresholds
+from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.counts import corpus_counts
-from propscope.train.data import WindowExample, article_examples
+from propscope.train.data import MarkedExample, WindowExample, article_examples, marked_examples
 from propscope.train.export import MODEL_FILE, export_model
 from propscope.train.model import PropagandaTagger
 from propscope.train.teacher import ensemble_views
@@ -43,6 +44,8 @@ log = logging.getLogger("propscope.train")
 #: Epochs are compared at their best span threshold from this grid: comparing at one fixed
 #: threshold would punish an epoch for calibration, which threshold tuning fixes anyway.
 SELECTION_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
+SPAN_INPUTS = ("pooled", "marked")
+Example = TypeVar("Example")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,15 @@ class TrainConfig:
     #: share of the teachers (averaged) in every target (token and span); the rest is the gold label
     distill_weight: float = 0.5
     limit_articles: int | None = None
+    #: how the span head reads a span: "pooled" (the article's own hidden vectors, no extra
+    #: encoder pass) or "marked" (each span re-read between markers in its context)
+    span_input: str = "pooled"
+    #: a run folder whose best weights (checkpoint.pt) the network starts from, instead of the base
+    init: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.span_input not in SPAN_INPUTS:
+            raise ValueError(f"span_input must be one of {', '.join(SPAN_INPUTS)}, got {self.span_input!r}")
 
 
 def teacher_summary(folder: Path) -> dict[str, Any]:
@@ -87,6 +99,14 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def dealt(examples: list[Example], parts: int, rng: random.Random) -> list[list[Example]]:
+    """`examples` shuffled and dealt into exactly `parts` batches of near-equal size, so that
+    every optimisation step of an epoch gets one."""
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    return [[examples[i] for i in order[part::parts]] for part in range(parts)]
 
 
 def batches(examples: list[WindowExample], size: int, rng: random.Random) -> Iterator[list[WindowExample]]:
@@ -128,31 +148,57 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) 
     return (per_token * valid).sum() / valid.sum()
 
 
-def class_weights(examples: list[WindowExample], power: float, techniques: int) -> torch.Tensor:
-    """Span-loss weight per technique, (largest count / count) ** power, from the training windows.
+def class_weights(targets: Iterable[int], power: float, techniques: int) -> torch.Tensor:
+    """Span-loss weight per technique, (largest count / count) ** power, from the techniques of
+    the span targets as trained (a span seen in two windows counts twice).
 
     Without it the span head learns that Loaded_Language (a third of all spans) is always the
     safest answer and never predicts the seven rarest techniques."""
     counts = np.ones(techniques)
-    for example in examples:
-        for span in example.spans:
-            counts[span.technique] += 1  # a span seen in two windows counts twice, as it is trained twice
+    for technique in targets:
+        counts[technique] += 1
     return torch.tensor((counts.max() / counts) ** power, dtype=torch.float32)
 
 
-def pooled_spans(
-    hidden: torch.Tensor, batch: list[WindowExample], distill_weight: float, techniques: int
+def marked_spans(
+    model: PropagandaTagger, batch: list[MarkedExample], specials: tuple[int, int, int], distill_weight: float
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """The span head's inputs for the gold spans of a batch, and their target distributions."""
+    """Span-head logits for a batch of marked inputs (pooled as `pooled_marked` does at
+    inference) and their target distributions."""
+    if not batch:
+        return None
+    ids, mask = frame_rows([example.item.ids for example in batch], *specials)
+    _, hidden = model(torch.from_numpy(ids), torch.from_numpy(mask))
+    rows, targets = [], []
+    for row, example in enumerate(batch):
+        item = example.item
+        rows.append(
+            torch.cat(
+                [
+                    hidden[row, item.first : item.last].mean(0),
+                    hidden[row, : len(item.ids) + 2].mean(0),
+                    torch.from_numpy(example.features),
+                ]
+            )
+        )
+        one_hot = np.eye(model.techniques, dtype=np.float32)[example.technique]
+        targets.append(mixed(one_hot, example.soft, distill_weight))
+    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets))
+
+
+def pooled_spans(
+    model: PropagandaTagger, hidden: torch.Tensor, batch: list[WindowExample], distill_weight: float
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Span-head logits for the gold spans of a batch of windows, and their target distributions."""
     rows, targets = [], []
     for row, example in enumerate(batch):
         for span in example.spans:
             vectors = hidden[row, span.first : span.last]
             rows.append(torch.cat([vectors.mean(0), vectors.max(0).values, torch.from_numpy(span.features)]))
-            targets.append(mixed(np.eye(techniques, dtype=np.float32)[span.technique], span.soft, distill_weight))
+            targets.append(mixed(np.eye(model.techniques, dtype=np.float32)[span.technique], span.soft, distill_weight))
     if not rows:
         return None
-    return torch.stack(rows), torch.from_numpy(np.stack(targets))
+    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets))
 
 
 def head_to_numpy(model: PropagandaTagger, names: tuple[str, ...]) -> SpanHead:
@@ -167,21 +213,35 @@ def head_to_numpy(model: PropagandaTagger, names: tuple[str, ...]) -> SpanHead:
     )
 
 
-def encode_with_torch(
-    model: PropagandaTagger, corpus: PtcCorpus, tokenizer: Tokenizer, config: TrainConfig
-) -> dict[str, Encoded]:
-    """Encoder outputs for every article of a folder, cut and stitched as inference does."""
+def torch_run(model: PropagandaTagger) -> EncoderRun:
+    """The network as the (input_ids, attention_mask) -> (probabilities, hidden) function
+    that inference code calls."""
 
     def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with torch.inference_mode():
             logits, hidden = model(torch.from_numpy(ids), torch.from_numpy(mask))
         return torch.sigmoid(logits).numpy(), hidden.numpy()
 
+    return run
+
+
+def span_classifier(model: PropagandaTagger, tokenizer: Tokenizer, config: TrainConfig) -> SpanClassifier:
+    """The span classifier of the network as it stands, as inference will use it."""
+    head = head_to_numpy(model, techniques.scheme(config.scheme).names)
+    if config.span_input == "marked":
+        return MarkedSpanClassifier(head, tokenizer, torch_run(model), special_ids(tokenizer))
+    return PooledSpanClassifier(head)
+
+
+def encode_with_torch(
+    model: PropagandaTagger, corpus: PtcCorpus, tokenizer: Tokenizer, config: TrainConfig
+) -> dict[str, Encoded]:
+    """Encoder outputs for every article of a folder, cut and stitched as inference does."""
     article_ids = list(corpus.articles)
     encoded = encode_texts(
         [corpus.articles[aid].text for aid in article_ids],
         tokenizer,
-        run,
+        torch_run(model),
         window_tokens=config.window_tokens,
         stride=config.inference_stride,
         specials=special_ids(tokenizer),
@@ -238,8 +298,10 @@ def load_state(
 ) -> TrainingState:
     """Restore a run saved by `save_state`; refuses a file written for another configuration."""
     saved = torch.load(path, weights_only=False)
-    if saved["config"] != asdict(config):
-        changed = sorted(k for k in saved["config"] if saved["config"][k] != asdict(config).get(k))
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    wanted, written = asdict(config), defaults | saved["config"]  # a field added since keeps its default
+    if written != wanted:
+        changed = sorted(k for k in wanted if written.get(k) != wanted[k])
         raise ValueError(f"{path} was written by a run with other settings ({', '.join(changed)}); resume with those")
     model.load_state_dict(saved["model"])
     optimiser.load_state_dict(saved["optimiser"])
@@ -283,12 +345,28 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             teachers.get(article_id),
         )
     ]
-    log.info("train: %d articles, %d windows", len(train_corpus.articles), len(examples))
-    weights = class_weights(examples, config.class_balance, len(names))
+    marked = (
+        [
+            example
+            for article_id, article in train_corpus.articles.items()
+            for example in marked_examples(tokenizer, article, gold[article_id], names, teachers.get(article_id))
+        ]
+        if config.span_input == "marked"
+        else []
+    )
+    log.info("train: %d articles, %d windows, %d marked spans", len(train_corpus.articles), len(examples), len(marked))
+    span_targets = (
+        [m.technique for m in marked] if marked else [s.technique for example in examples for s in example.spans]
+    )
+    weights = class_weights(span_targets, config.class_balance, len(names))
     log.info("span class weights %s", [round(float(w), 2) for w in weights])
     model = PropagandaTagger(base, len(names))
+    if config.init is not None:
+        model.load_state_dict(torch.load(Path(config.init) / "checkpoint.pt", weights_only=True))
+        log.info("weights from %s", Path(config.init) / "checkpoint.pt")
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
-    steps = config.epochs * math.ceil(len(examples) / config.batch_size)
+    steps_per_epoch = math.ceil(len(examples) / config.batch_size)
+    steps = config.epochs * steps_per_epoch
     warmup = max(1, steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
@@ -303,14 +381,19 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     for epoch in range(state.epoch + 1, config.epochs + 1):
         model.train()
         started, seen_tokens = time.monotonic(), 0
+        marked_batches = iter(dealt(marked, steps_per_epoch, rng))
         for step, batch in enumerate(batches(examples, config.batch_size, rng), start=1):
             ids, mask, labels, valid = collate(batch, specials, config.distill_weight)
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
-            pooled = pooled_spans(hidden, batch, config.distill_weight, len(names))
-            if pooled is not None:
+            span_batch = (
+                marked_spans(model, next(marked_batches), specials, config.distill_weight)
+                if marked
+                else pooled_spans(model, hidden, batch, config.distill_weight)
+            )
+            if span_batch is not None:
                 loss = loss + config.span_loss_weight * nn.functional.cross_entropy(
-                    model.span_logits(pooled[0]), pooled[1], weight=weights
+                    span_batch[0], span_batch[1], weight=weights
                 )
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
@@ -323,9 +406,9 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
                 log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, float(loss), rate)
         model.eval()
         encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
-        head = head_to_numpy(model, names)
+        classifier = RememberingClassifier(span_classifier(model, tokenizer, config))
         scores = max(
-            (tuner.score(encoded, head, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
+            (tuner.score(encoded, classifier, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
             key=lambda candidate: candidate.f1()["si"],
         )
         state.history.append({"epoch": epoch, "seconds": round(time.monotonic() - started), **scores.f1()})
@@ -341,8 +424,9 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     assert state.best_state is not None
     model.load_state_dict(state.best_state)
     model.eval()
-    head = head_to_numpy(model, names)
-    thresholds, calibration, dev_scores = tuner.tune(encode_with_torch(model, dev_corpus, tokenizer, config), head)
+    thresholds, calibration, dev_scores = tuner.tune(
+        encode_with_torch(model, dev_corpus, tokenizer, config), span_classifier(model, tokenizer, config)
+    )
     log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {
         "config": asdict(config) | {"base_sha256": base_sha256},
@@ -354,5 +438,5 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     }
     if config.teacher:
         summary["teachers"] = [teacher_summary(Path(folder)) for folder in config.teacher]
-    export_model(model, head, base, out, summary)
+    export_model(model, head_to_numpy(model, names), base, out, summary)
     return summary

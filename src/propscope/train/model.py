@@ -2,8 +2,10 @@
 
 The token head scores, for every token, "inside any technique" plus each of the 14
 techniques (multi-label, so overlapping techniques are allowed). The span head classifies a
-span from the mean and max of its hidden vectors and a few hand-made features; its weights
-are exported to NumPy, so inference needs only the encoder in ONNX.
+span from two pooled vectors (mean and max of the span's hidden vectors, or, when the span is
+re-read marked in its context, the mean of its vectors and of the whole input's) and a few
+hand-made features; its weights are exported to NumPy, so inference needs only the encoder
+in ONNX.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class PropagandaTagger(nn.Module):
 
     def __init__(self, base: str, techniques: int, dropout: float = 0.1):
         super().__init__()
+        self.techniques = techniques
         self.encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
         hidden = int(self.encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)

@@ -101,7 +101,7 @@ def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
     folder as it is."""
     runtime = ModelRuntime.load(folder)
     tuner, encoded = encode_dev(runtime, dev_dir)
-    thresholds, calibration, scores = tuner.tune(encoded, runtime.head)
+    thresholds, calibration, scores = tuner.tune(encoded, runtime.classifier)
     check = tuner.check_calibration(encoded, thresholds)
     return {
         "thresholds": asdict(thresholds),
@@ -109,6 +109,27 @@ def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
         "cross_fitted_ece": {"span": round(check.span_ece, 4), "sentence": round(check.sentence_ece, 4)},
         "dev": scores,
     }
+
+
+def train_command(trained: Path, training: dict[str, Any]) -> str:
+    """The `propscope train` command that made the run folder `trained`, preceded by the one
+    that made the run it started from (--init), so a model card's recipe is complete."""
+    scheme = training.get("scheme", techniques.DEFAULT_SCHEME)
+    command = (
+        f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
+        f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
+        f"--batch-size {training['batch_size']} --seed {training['seed']}"
+        + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
+        + f" --class-balance {training.get('class_balance', 0)}"
+        + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
+        + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
+        + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
+    )
+    if not training.get("init"):
+        return command
+    init = Path(training["init"])
+    before = json.loads((init / MODEL_FILE).read_text(encoding="utf-8"))["training"]
+    return f"{train_command(init, before)} && {command} --init {_shown(init)}"
 
 
 def ship(
@@ -163,13 +184,7 @@ def ship(
         dev=variants[chosen]["dev"].to_dict(),
         variants={v: {"thresholds": d["thresholds"], "dev_f1": d["dev"].f1()} for v, d in variants.items()},
         command=(
-            f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
-            f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
-            f"--batch-size {training['batch_size']} --seed {training['seed']}"
-            + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
-            + f" --class-balance {training.get('class_balance', 0)}"
-            + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
-            + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
+            train_command(trained, training)
             + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
             + (f" --precision {precision}" if precision != "auto" else "")
         ),
@@ -208,10 +223,11 @@ def fit_article_heads(folder: Path, train_dir: Path) -> None:
 
 def _shown(path: Path) -> str:
     """A path as the model card may show it: relative to the working folder where possible,
-    else its last two parts; never the build machine's absolute layout."""
+    else its last two parts (`runs/minilm`, as it reads from the folder that holds it); never
+    the build machine's absolute layout."""
     if not path.is_absolute():
         return str(path)
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
-        return str(Path("...", *path.parts[-2:]))
+        return str(Path(*path.parts[-2:]))

@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from propscope.article import Article, Span
-from propscope.detect.predict import classify_ranges
 
 log = logging.getLogger("propscope.train")
 
@@ -93,7 +92,7 @@ def teacher_views(
         encoded = teacher.encode_many([article.text])[0]
         ranges = sorted({(s.start, s.end) for s in gold[article_id]})
         span_probabilities = (
-            classify_ranges(article.text, encoded.tokens, encoded.hidden, teacher.head, ranges)
+            teacher.classifier.probabilities(article.text, encoded, ranges)
             if len(encoded.tokens)
             else np.zeros((0, encoded.probabilities.shape[1] - 1), np.float32)
         )

@@ -1,0 +1,114 @@
+"""Reading a span where it stands: the span marked inside a sentence or two of its context.
+
+Pooling the article's own hidden vectors over a span tells the classifier what the words
+are, but not that they are the words in question: the encoder never knew which passage it
+would be asked about. Re-reading a short input in which the span sits between markers
+("... left context « the span » right context ...") lets every layer attend to the span's
+edges, which is what separates a slogan from the loaded words inside it, or a causal
+oversimplification from the clause it ends. It costs one more, short, encoder pass per
+passage; all passages of one article go through the encoder together (never mixed with
+another article's, so a result depends only on its own article).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from tokenizers import Tokenizer
+
+from propscope.detect.features import span_features
+from propscope.detect.predict import Encoded, SpanHead
+from propscope.detect.windows import frame_rows, tokenize
+
+OPEN_MARK, CLOSE_MARK = "«", "»"
+#: characters of context read on each side of the span, within its own paragraph
+CONTEXT_CHARS = 200
+#: longest marked input in tokens (without [CLS] and [SEP]); a longer one is cut around the span
+MAX_TOKENS = 160
+#: marked inputs sent to the encoder in one call
+BATCH = 32
+
+#: run(input_ids, attention_mask) -> (token outputs, hidden (batch, sequence, hidden size))
+HiddenRun = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.float32]]]
+
+
+@dataclass(frozen=True)
+class MarkedInput:
+    """Token ids of one marked input and the [first, last) positions of the span's own tokens
+    in it, counted after [CLS]."""
+
+    ids: NDArray[np.int64]
+    first: int
+    last: int
+
+
+def marked_text(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The span between markers with up to CONTEXT_CHARS of its paragraph on each side (cut at
+    word boundaries), and where the span's characters lie in that string."""
+    paragraph_start = text.rfind("\n", 0, start) + 1
+    paragraph_end = text.find("\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    left = max(paragraph_start, start - CONTEXT_CHARS)
+    if left > paragraph_start:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else start
+    right = min(paragraph_end, end + CONTEXT_CHARS)
+    if right < paragraph_end:
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else end
+    prefix = text[left:start] + OPEN_MARK + " "
+    marked = prefix + text[start:end] + " " + CLOSE_MARK + text[end:right]
+    return marked, len(prefix), len(prefix) + (end - start)
+
+
+def marked_input(tokenizer: Tokenizer, text: str, start: int, end: int, max_tokens: int = MAX_TOKENS) -> MarkedInput:
+    """Tokenized marked input, cut to `max_tokens` keeping the span (or its start) in view."""
+    marked, span_start, span_end = marked_text(text, start, end)
+    tokens = tokenize(tokenizer, marked)
+    inside = np.flatnonzero((tokens.offsets[:, 0] < span_end) & (tokens.offsets[:, 1] > span_start))
+    first, last = (int(inside[0]), int(inside[-1]) + 1) if len(inside) else (0, min(1, len(tokens)))
+    keep_from = 0
+    if len(tokens) > max_tokens:
+        room = max(0, max_tokens - (last - first))
+        keep_from = max(0, min(first - room // 2, len(tokens) - max_tokens))
+    ids = tokens.ids[keep_from : keep_from + max_tokens]
+    first, last = first - keep_from + 1, min(last - keep_from, len(ids)) + 1
+    return MarkedInput(ids=ids, first=first, last=max(last, first + 1))
+
+
+def pooled_marked(hidden: NDArray[np.float32], item: MarkedInput) -> NDArray[np.float32]:
+    """[mean of the span's vectors, mean of the whole input's]: what the span is, and where."""
+    length = len(item.ids) + 2
+    return np.concatenate([hidden[item.first : item.last].mean(axis=0), hidden[:length].mean(axis=0)])
+
+
+@dataclass(frozen=True)
+class MarkedSpanClassifier:
+    """Classifies spans by re-reading each one marked in its context with the model's encoder."""
+
+    head: SpanHead
+    tokenizer: Tokenizer
+    run: HiddenRun
+    specials: tuple[int, int, int]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.head.names
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        if not ranges:
+            return np.zeros((0, len(self.names)), dtype=np.float32)
+        lowered = text.lower()
+        items = [marked_input(self.tokenizer, text, start, end) for start, end in ranges]
+        rows: list[NDArray[np.float32]] = []
+        for begin in range(0, len(items), BATCH):
+            chunk = items[begin : begin + BATCH]
+            ids, mask = frame_rows([item.ids for item in chunk], *self.specials)
+            hidden = self.run(ids, mask)[1].astype(np.float32)
+            rows += [pooled_marked(hidden[row], item) for row, item in enumerate(chunk)]
+        features = [span_features(text, start, end, lowered) for start, end in ranges]
+        inputs = np.concatenate([np.asarray(rows, np.float32), np.asarray(features, np.float32)], axis=1)
+        return self.head.probabilities(inputs)

@@ -1,0 +1,86 @@
+"""Re-reading a span marked in its context: the input the marked span classifier sees."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from propscope.detect.marked_spans import MarkedInput, marked_input, marked_text, pooled_marked
+from propscope.detect.predict import Encoded
+from propscope.detect.tuning import RememberingClassifier
+from propscope.detect.windows import load_tokenizer
+
+TEXT = "A headline.\nThey are vile, cowardly traitors who hate us.\nThe end."
+
+
+@pytest.fixture(scope="module")
+def tokenizer():  # type: ignore[no-untyped-def]
+    from propscope.detect.model import default_model_dir
+
+    return load_tokenizer(str(default_model_dir() / "tokenizer.json"))
+
+
+def test_span_is_marked_inside_its_own_paragraph_only() -> None:
+    start = TEXT.index("vile")
+    end = TEXT.index(" who")
+    marked, span_start, span_end = marked_text(TEXT, start, end)
+    assert marked == "They are « vile, cowardly traitors » who hate us."
+    assert marked[span_start:span_end] == "vile, cowardly traitors"
+
+
+def test_long_context_is_cut_at_word_boundaries() -> None:
+    left = " ".join(f"left{i}" for i in range(60))
+    right = " ".join(f"right{i}" for i in range(60))
+    text = f"{left} SLOGAN NOW {right}"
+    start = text.index("SLOGAN")
+    marked, span_start, span_end = marked_text(text, start, start + len("SLOGAN NOW"))
+    assert marked[span_start:span_end] == "SLOGAN NOW"
+    context_left, _, rest = marked.partition(" « ")
+    context_right = rest.partition(" »")[2]
+    assert 150 < len(context_left) <= 200 and context_left.split()[0].startswith("left")
+    assert 150 < len(context_right) <= 201 and context_right.split()[-1].startswith("right")
+    assert context_left.split()[0] in left.split() and context_right.split()[-1] in right.split()
+
+
+def test_marked_input_points_at_the_span_tokens_even_when_cut(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    start, end = TEXT.index("cowardly"), TEXT.index(" who")
+    item = marked_input(tokenizer, TEXT, start, end)
+    assert tokenizer.decode([int(i) for i in item.ids[item.first - 1 : item.last - 1]]) == "cowardly traitors"
+
+    long_text = " ".join(["word"] * 400) + " the harbour is ours " + " ".join(["word"] * 400)
+    start = long_text.index("the harbour")
+    item = marked_input(tokenizer, long_text, start, start + len("the harbour is ours"), max_tokens=12)
+    assert len(item.ids) == 12
+    assert tokenizer.decode([int(i) for i in item.ids[item.first - 1 : item.last - 1]]) == "the harbour is ours"
+
+
+def test_pooling_takes_the_span_and_the_unpadded_input() -> None:
+    hidden = np.arange(8, dtype=np.float32).reshape(8, 1) * np.ones((1, 2), np.float32)  # row i holds i
+    item = MarkedInput(ids=np.array([5, 6, 7, 8], dtype=np.int64), first=2, last=4)  # [CLS] 5 6 7 8 [SEP] pad pad
+    assert pooled_marked(hidden, item).tolist() == [2.5, 2.5, 2.5, 2.5]  # rows 2-3; rows 0-5 (not the padding)
+
+
+class CountingClassifier:
+    names = ("A", "B")
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[int, int]] = []
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        self.asked += list(ranges)
+        return np.asarray([[start / 10, end / 10] for start, end in ranges], np.float32).reshape(-1, 2)
+
+
+def test_tuning_asks_the_classifier_once_per_passage() -> None:
+    inner = CountingClassifier()
+    remembering = RememberingClassifier(inner)
+    encoded = Encoded.empty(None, 15)  # type: ignore[arg-type]
+    first = remembering.probabilities("text", encoded, [(1, 2), (3, 4)])
+    again = remembering.probabilities("text", encoded, [(3, 4), (1, 2), (5, 6)])
+    assert inner.asked == [(1, 2), (3, 4), (5, 6)]
+    assert again.tolist() == [first[1].tolist(), first[0].tolist(), pytest.approx([0.5, 0.6])]
+    assert remembering.probabilities("other text", encoded, [(1, 2)]).shape == (1, 2)
+    assert inner.asked[-1] == (1, 2)
