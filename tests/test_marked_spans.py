@@ -84,3 +84,34 @@ def test_tuning_asks_the_classifier_once_per_passage() -> None:
     assert again.tolist() == [first[1].tolist(), first[0].tolist(), pytest.approx([0.5, 0.6])]
     assert remembering.probabilities("other text", encoded, [(1, 2)]).shape == (1, 2)
     assert inner.asked[-1] == (1, 2)
+
+
+def test_a_passage_is_classified_the_same_whatever_else_was_found(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """An int8 encoder quantises activations per call, so each marked input gets its own call."""
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.marked_spans import MarkedSpanClassifier
+    from propscope.detect.predict import SpanHead
+    from propscope.detect.windows import special_ids
+
+    calls: list[tuple[int, ...]] = []
+
+    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        calls.append(ids.shape)
+        hidden = np.repeat(ids[..., None].astype(np.float32) / 1000.0, 3, axis=-1) * (1 + ids.shape[0])  # batch-dependent
+        return np.zeros((*ids.shape, 15), np.float32), hidden
+
+    rng = np.random.default_rng(0)
+    inputs = 2 * 3 + N_FEATURES
+    head = SpanHead(
+        rng.normal(size=(5, inputs)).astype(np.float32),
+        np.zeros(5, np.float32),
+        rng.normal(size=(2, 5)).astype(np.float32),
+        np.zeros(2, np.float32),
+        names=("A", "B"),
+    )
+    classifier = MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer))
+    vile, tail = (TEXT.index("vile"), TEXT.index(" who")), (TEXT.index("The end"), len(TEXT))
+    alone = classifier.probabilities(TEXT, Encoded.empty(None, 15), [vile])  # type: ignore[arg-type]
+    together = classifier.probabilities(TEXT, Encoded.empty(None, 15), [tail, vile])  # type: ignore[arg-type]
+    assert together[1].tolist() == alone[0].tolist()
+    assert all(shape[0] == 1 for shape in calls)

@@ -6,8 +6,9 @@ would be asked about. Re-reading a short input in which the span sits between ma
 ("... left context « the span » right context ...") lets every layer attend to the span's
 edges, which is what separates a slogan from the loaded words inside it, or a causal
 oversimplification from the clause it ends. It costs one more, short, encoder pass per
-passage; all passages of one article go through the encoder together (never mixed with
-another article's, so a result depends only on its own article).
+passage. Each marked input goes through the encoder on its own: an int8 encoder quantises
+its activations per call, so batching passages would make one passage's technique depend on
+which others were found with it (and so on the span threshold a user picks).
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ OPEN_MARK, CLOSE_MARK = "«", "»"
 CONTEXT_CHARS = 200
 #: longest marked input in tokens (without [CLS] and [SEP]); a longer one is cut around the span
 MAX_TOKENS = 160
-#: marked inputs sent to the encoder in one call
-BATCH = 32
 
 #: run(input_ids, attention_mask) -> (token outputs, hidden (batch, sequence, hidden size))
 HiddenRun = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.float32]]]
@@ -102,13 +101,11 @@ class MarkedSpanClassifier:
         if not ranges:
             return np.zeros((0, len(self.names)), dtype=np.float32)
         lowered = text.lower()
-        items = [marked_input(self.tokenizer, text, start, end) for start, end in ranges]
-        rows: list[NDArray[np.float32]] = []
-        for begin in range(0, len(items), BATCH):
-            chunk = items[begin : begin + BATCH]
-            ids, mask = frame_rows([item.ids for item in chunk], *self.specials)
-            hidden = self.run(ids, mask)[1].astype(np.float32)
-            rows += [pooled_marked(hidden[row], item) for row, item in enumerate(chunk)]
+        rows = []
+        for start, end in ranges:
+            item = marked_input(self.tokenizer, text, start, end)
+            hidden = self.run(*frame_rows([item.ids], *self.specials))[1][0].astype(np.float32)
+            rows.append(pooled_marked(hidden, item))
         features = [span_features(text, start, end, lowered) for start, end in ranges]
         inputs = np.concatenate([np.asarray(rows, np.float32), np.asarray(features, np.float32)], axis=1)
         return self.head.probabilities(inputs)
