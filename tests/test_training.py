@@ -167,3 +167,24 @@ def test_marked_spans_are_dealt_to_every_step_once() -> None:
     assert len(parts) == 145 and sorted(x for part in parts for x in part) == list(range(6128))
     assert {len(part) for part in parts} == {42, 43}
     assert dealt([1, 2], 3, random.Random(1))[2] == []  # fewer spans than steps: some steps have none
+
+
+def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from propscope.article import Span
+    from propscope.detect.marked_spans import MarkedSpanClassifier
+    from propscope.detect.predict import label_given_spans
+    from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
+    from tests.conftest import TINY_TEXT
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    recorded = fit_marked_head(folder, tiny_ptc, MarkedHeadSettings(epochs=40, learning_rate=1e-2))
+    assert recorded["spans"] == 3 and recorded["epochs"] == 40
+    assert json.loads((folder / "propscope-model.json").read_text())["span_input"] == "marked"
+    runtime = ModelRuntime.load(folder)
+    assert isinstance(runtime.classifier, MarkedSpanClassifier)
+    gold = [Span(21, 28, "Loaded_Language"), Span(21, 35, "Name_Calling,Labeling"), Span(48, 64, "Flag-Waving")]
+    assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold

@@ -141,6 +141,14 @@ def ship(
             "(int8 keeps a MiniLM model under 40 MB)."
         ),
     ] = "auto",
+    span_input: Annotated[
+        str | None,
+        typer.Option(
+            help="marked: refit the span head on the shipped encoder's reading of each training span between "
+            "markers in its context (better techniques; one more short encoder pass per passage). Default: "
+            "keep the head trained with the encoder."
+        ),
+    ] = None,
 ) -> None:
     """Quantise a trained model to int8, tune thresholds and calibrate scores on dev, write its model card.
 
@@ -165,6 +173,8 @@ def ship(
     default_dev = settings.semeval2023_folder() if scheme == techniques.SEMEVAL2023.name else settings.ptc_folder("dev")
     if precision not in ("auto", "int8", "fp32"):
         raise typer.BadParameter("expected auto, int8 or fp32", param_hint="--precision")
+    if span_input not in (None, "marked"):
+        raise typer.BadParameter("expected marked (or leave it out)", param_hint="--span-input")
     description = ship_model(
         trained,
         out,
@@ -172,6 +182,7 @@ def ship(
         out.name,
         notes=read_text_file(notes) if notes else None,
         precision=precision,
+        span_input=span_input,
     )
     print_json({"precision": description["precision"], "variants": description["variants"]})
 

@@ -84,6 +84,20 @@ def pooled_marked(hidden: NDArray[np.float32], item: MarkedInput) -> NDArray[np.
     return np.concatenate([hidden[item.first : item.last].mean(axis=0), hidden[:length].mean(axis=0)])
 
 
+def marked_head_inputs(
+    tokenizer: Tokenizer, run: HiddenRun, specials: tuple[int, int, int], text: str, ranges: Sequence[tuple[int, int]]
+) -> NDArray[np.float32]:
+    """The span head's input (len(ranges), 2 * hidden + features) for each range of `text`,
+    each read marked in its context in an encoder call of its own."""
+    lowered = text.lower()
+    rows = []
+    for start, end in ranges:
+        item = marked_input(tokenizer, text, start, end)
+        hidden = run(*frame_rows([item.ids], *specials))[1][0].astype(np.float32)
+        rows.append(np.concatenate([pooled_marked(hidden, item), span_features(text, start, end, lowered)]))
+    return np.asarray(rows, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class MarkedSpanClassifier:
     """Classifies spans by re-reading each one marked in its context with the model's encoder."""
@@ -100,12 +114,4 @@ class MarkedSpanClassifier:
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), dtype=np.float32)
-        lowered = text.lower()
-        rows = []
-        for start, end in ranges:
-            item = marked_input(self.tokenizer, text, start, end)
-            hidden = self.run(*frame_rows([item.ids], *self.specials))[1][0].astype(np.float32)
-            rows.append(pooled_marked(hidden, item))
-        features = [span_features(text, start, end, lowered) for start, end in ranges]
-        inputs = np.concatenate([np.asarray(rows, np.float32), np.asarray(features, np.float32)], axis=1)
-        return self.head.probabilities(inputs)
+        return self.head.probabilities(marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges))

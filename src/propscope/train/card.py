@@ -117,6 +117,20 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         f"{thresholds['max_gap']} weak token(s), is reported when its score reaches {thresholds['span']}, and "
         f"carries a second technique when the classifier gives that one at least {thresholds['second_technique']}.",
     ]
+    marked = description.get("marked_head")
+    if description.get("span_input") == "marked":
+        lines.append(
+            "- Techniques: each passage is re-read by the encoder between markers, with up to 200 characters of its "
+            "paragraph on each side"
+            + (
+                f"; the span head was fitted when shipping, on the shipped encoder's reading of the "
+                f"{marked['spans']:,} "
+                f"training spans ({marked['epochs']} epochs, learning rate {marked['learning_rate']}, class balance "
+                f"{marked['class_balance']}, seed {marked['seed']}), with the encoder and span finding unchanged."
+                if marked
+                else "."
+            )
+        )
     ece = description.get("cross_fitted_ece")
     if description.get("calibration"):
         lines.append(

@@ -31,6 +31,7 @@ from propscope.formats.annotated import span_corpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
+from propscope.train.marked_head import fit_marked_head
 
 log = logging.getLogger("propscope.train")
 
@@ -140,11 +141,14 @@ def ship(
     tolerance: float = 0.01,
     notes: str | None = None,
     precision: str = "auto",
+    span_input: str | None = None,
 ) -> dict[str, Any]:
     """Write the shipped model folder `out` from a trained (fp32) model folder; `notes`
     (Markdown: failure modes seen by people) go into the model card. `precision` "auto" ships
     int8 when its dev SI and TC F1 stay within `tolerance` of fp32; "int8" or "fp32" force one
-    (int8 keeps a MiniLM model under 40 MB, fp32 does not)."""
+    (int8 keeps a MiniLM model under 40 MB, fp32 does not). `span_input` "marked" refits the
+    span head of each precision on its encoder's marked readings of the training spans
+    (`train.marked_head`); None keeps the head trained with the encoder."""
     out.mkdir(parents=True, exist_ok=True)
     description: dict[str, Any] = json.loads((trained / MODEL_FILE).read_text())
     training = description["training"]
@@ -162,7 +166,8 @@ def ship(
             quantize_encoder(trained / "encoder.onnx", folder / "encoder.onnx")
         else:
             shutil.copyfile(trained / "encoder.onnx", folder / "encoder.onnx")
-        variants[variant] = tune_variant(folder, dev_dir) | {"folder": folder}
+        marked = fit_marked_head(folder, Path(training["train_dir"])) if span_input == "marked" else None
+        variants[variant] = tune_variant(folder, dev_dir) | {"folder": folder, "marked_head": marked}
         log.info("%s: thresholds %s, dev %s", variant, variants[variant]["thresholds"], variants[variant]["dev"].f1())
     fp32: Evaluation = variants["fp32"]["dev"]
     int8: Evaluation = variants["int8"]["dev"]
@@ -171,6 +176,8 @@ def ship(
     for file in ("encoder.onnx", "tokenizer.json", "span_head.npz"):
         shutil.copyfile(variants[chosen]["folder"] / file, out / file)
     scheme = description.get("scheme", techniques.DEFAULT_SCHEME)
+    if span_input == "marked":
+        description.update(span_input="marked", marked_head=variants[chosen]["marked_head"])
     description.update(
         model_id=name,
         data={
@@ -187,6 +194,7 @@ def ship(
             train_command(trained, training)
             + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
             + (f" --precision {precision}" if precision != "auto" else "")
+            + (f" --span-input {span_input}" if span_input else "")
         ),
     )
     description[QUICK_CHECK_KEY] = {}
