@@ -202,7 +202,11 @@ def pooled_spans(
 
 
 def head_to_numpy(model: PropagandaTagger, names: tuple[str, ...]) -> SpanHead:
-    first, last = model.span_head[0], model.span_head[3]
+    return layers_to_head(model.span_head[0], model.span_head[3], names)
+
+
+def layers_to_head(first: nn.Module, last: nn.Module, names: tuple[str, ...]) -> SpanHead:
+    """The NumPy span head of inference from the two linear layers of a trained torch head."""
     assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
     return SpanHead(
         w1=first.weight.detach().numpy().copy(),

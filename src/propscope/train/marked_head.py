@@ -77,7 +77,7 @@ def train_head(
     import torch
     from torch import nn
 
-    from propscope.train.loop import class_weights
+    from propscope.train.loop import class_weights, layers_to_head
 
     torch.manual_seed(settings.seed)
     hidden = (inputs.shape[1] - N_FEATURES) // 2
@@ -101,12 +101,4 @@ def train_head(
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
-    first, last = model[1], model[4]
-    assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
-    return SpanHead(
-        w1=first.weight.detach().numpy().copy(),
-        b1=first.bias.detach().numpy().copy(),
-        w2=last.weight.detach().numpy().copy(),
-        b2=last.bias.detach().numpy().copy(),
-        names=names,
-    )
+    return layers_to_head(model[1], model[4], names)
