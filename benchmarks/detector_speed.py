@@ -71,7 +71,7 @@ def run_torch(model: str | None, checkpoint: str | None, ptc_dir: Path) -> dict[
     runtime = ModelRuntime.load(model, spin=False)  # tokenizer and window settings only
     window, stride = int(runtime.description["window_tokens"]), int(runtime.description["stride"])
     specials = special_ids(runtime.tokenizer)
-    tagger = PropagandaTagger(resolve_base("minilm"), len(runtime.classifier.names)).eval()
+    tagger = PropagandaTagger(resolve_base("minilm"), len(runtime.head.names)).eval()
     if checkpoint:
         tagger.load_state_dict(torch.load(checkpoint))
     texts = dev_texts(ptc_dir)

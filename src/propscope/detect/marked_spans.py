@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from propscope.detect.features import span_features
-from propscope.detect.predict import Encoded, SpanHead
-from propscope.detect.windows import frame_rows, tokenize
+from propscope.detect.predict import Encoded, PooledSpanClassifier, SpanClassifier, SpanHead
+from propscope.detect.windows import frame_rows, special_ids, tokenize
 
 OPEN_MARK, CLOSE_MARK = "«", "»"
 #: characters of context read on each side of the span, within its own paragraph
@@ -115,3 +115,11 @@ class MarkedSpanClassifier:
         if not ranges:
             return np.zeros((0, len(self.names)), dtype=np.float32)
         return self.head.probabilities(marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges))
+
+
+def span_classifier(span_input: str, head: SpanHead, tokenizer: Tokenizer, run: HiddenRun) -> SpanClassifier:
+    """The classifier a model's `span_input` names ("pooled" or "marked"), reading with `run`
+    (ONNX Runtime when analysing, the torch network while it trains)."""
+    if span_input == "marked":
+        return MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer))
+    return PooledSpanClassifier(head)

@@ -25,15 +25,8 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import MarkedSpanClassifier
-from propscope.detect.predict import (
-    Encoded,
-    PooledSpanClassifier,
-    SpanClassifier,
-    SpanHead,
-    Thresholds,
-    find_spans,
-)
+from propscope.detect.marked_spans import span_classifier
+from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds, find_spans
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
 from propscope.sentences import split_sentences
@@ -73,9 +66,9 @@ class ModelRuntime:
     def classifier(self) -> SpanClassifier:
         """How this model classifies a span (built from the session in use, so a runtime with
         another session classifies with that one too)."""
-        if self.description.get("span_input", "pooled") == "marked":
-            return MarkedSpanClassifier(self.head, self.tokenizer, onnx_run(self.session), special_ids(self.tokenizer))
-        return PooledSpanClassifier(self.head)
+        return span_classifier(
+            self.description.get("span_input", "pooled"), self.head, self.tokenizer, onnx_run(self.session)
+        )
 
     @property
     def scheme(self) -> str:
@@ -137,15 +130,12 @@ class ModelRuntime:
         return encode_texts(
             texts,
             self.tokenizer,
-            self._run,
+            onnx_run(self.session),
             window_tokens=int(self.description["window_tokens"]),
             stride=int(self.description["stride"]),
             specials=special_ids(self.tokenizer),
-            channels=1 + len(self.classifier.names),
+            channels=1 + len(self.head.names),
         )
-
-    def _run(self, ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        return onnx_run(self.session)(ids, mask)
 
     def spans(self, text: str, encoded: Encoded, thresholds: Thresholds | None = None) -> list[Span]:
         return find_spans(text, encoded, self.classifier, thresholds or self.thresholds, self.calibration)

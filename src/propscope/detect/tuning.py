@@ -223,4 +223,4 @@ def encode_dev(runtime: ModelRuntime, folder: Path) -> tuple[DevTuner, dict[str,
     corpus = span_corpus(folder, runtime.scheme, "dev")
     article_ids = list(corpus.articles)
     encoded = runtime.encode_many([corpus.articles[a].text for a in article_ids])
-    return DevTuner(corpus, runtime.classifier.names), dict(zip(article_ids, encoded, strict=True))
+    return DevTuner(corpus, runtime.head.names), dict(zip(article_ids, encoded, strict=True))

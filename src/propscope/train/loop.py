@@ -25,8 +25,8 @@ from torch import nn
 
 from propscope import techniques
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import MarkedSpanClassifier
-from propscope.detect.predict import Encoded, PooledSpanClassifier, SpanClassifier, SpanHead, Thresholds
+from propscope.detect.marked_spans import span_classifier
+from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds
 from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.annotated import span_corpus
@@ -201,12 +201,9 @@ def pooled_spans(
     return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets))
 
 
-def head_to_numpy(model: PropagandaTagger, names: tuple[str, ...]) -> SpanHead:
-    return layers_to_head(model.span_head[0], model.span_head[3], names)
-
-
-def layers_to_head(first: nn.Module, last: nn.Module, names: tuple[str, ...]) -> SpanHead:
-    """The NumPy span head of inference from the two linear layers of a trained torch head."""
+def head_to_numpy(layers: nn.Sequential, names: tuple[str, ...]) -> SpanHead:
+    """The NumPy span head of inference from a trained `model.span_head_layers`."""
+    first, last = layers[0], layers[3]
     assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
     return SpanHead(
         w1=first.weight.detach().numpy().copy(),
@@ -229,12 +226,10 @@ def torch_run(model: PropagandaTagger) -> EncoderRun:
     return run
 
 
-def span_classifier(model: PropagandaTagger, tokenizer: Tokenizer, config: TrainConfig) -> SpanClassifier:
+def network_classifier(model: PropagandaTagger, tokenizer: Tokenizer, config: TrainConfig) -> SpanClassifier:
     """The span classifier of the network as it stands, as inference will use it."""
-    head = head_to_numpy(model, techniques.scheme(config.scheme).names)
-    if config.span_input == "marked":
-        return MarkedSpanClassifier(head, tokenizer, torch_run(model), special_ids(tokenizer))
-    return PooledSpanClassifier(head)
+    head = head_to_numpy(model.span_head, techniques.scheme(config.scheme).names)
+    return span_classifier(config.span_input, head, tokenizer, torch_run(model))
 
 
 def encode_with_torch(
@@ -410,7 +405,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
                 log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, float(loss), rate)
         model.eval()
         encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
-        classifier = RememberingClassifier(span_classifier(model, tokenizer, config))
+        classifier = RememberingClassifier(network_classifier(model, tokenizer, config))
         scores = max(
             (tuner.score(encoded, classifier, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
             key=lambda candidate: candidate.f1()["si"],
@@ -429,7 +424,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     model.load_state_dict(state.best_state)
     model.eval()
     thresholds, calibration, dev_scores = tuner.tune(
-        encode_with_torch(model, dev_corpus, tokenizer, config), span_classifier(model, tokenizer, config)
+        encode_with_torch(model, dev_corpus, tokenizer, config), network_classifier(model, tokenizer, config)
     )
     log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {
@@ -442,5 +437,5 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     }
     if config.teacher:
         summary["teachers"] = [teacher_summary(Path(folder)) for folder in config.teacher]
-    export_model(model, head_to_numpy(model, names), base, out, summary)
+    export_model(model, head_to_numpy(model.span_head, names), base, out, summary)
     return summary

@@ -77,17 +77,13 @@ def train_head(
     import torch
     from torch import nn
 
-    from propscope.train.loop import class_weights, layers_to_head
+    from propscope.train.loop import class_weights, head_to_numpy
+    from propscope.train.model import span_head_layers
 
     torch.manual_seed(settings.seed)
     hidden = (inputs.shape[1] - N_FEATURES) // 2
-    model = nn.Sequential(
-        nn.Dropout(settings.dropout),
-        nn.Linear(inputs.shape[1], hidden),
-        nn.GELU(approximate="tanh"),
-        nn.Dropout(settings.dropout),
-        nn.Linear(hidden, len(names)),
-    )
+    head = span_head_layers(inputs.shape[1], hidden, len(names), settings.dropout)
+    model = nn.Sequential(nn.Dropout(settings.dropout), head)  # dropout on the inputs too, as in training
     weights = class_weights(targets.tolist(), settings.class_balance, len(names))
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     x, y = torch.from_numpy(inputs), torch.from_numpy(targets)
@@ -101,4 +97,4 @@ def train_head(
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             optimiser.step()
-    return layers_to_head(model[1], model[4], names)
+    return head_to_numpy(head, names)

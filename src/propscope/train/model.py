@@ -17,6 +17,17 @@ from transformers import AutoModel
 from propscope.detect.features import N_FEATURES
 
 
+def span_head_layers(inputs: int, hidden: int, techniques: int, dropout: float) -> nn.Sequential:
+    """The span head: linear, GELU (tanh form, as `detect.predict.SpanHead` computes it),
+    dropout, linear; `loop.head_to_numpy` reads its layers 0 and 3."""
+    return nn.Sequential(
+        nn.Linear(inputs, hidden),
+        nn.GELU(approximate="tanh"),
+        nn.Dropout(dropout),
+        nn.Linear(hidden, techniques),
+    )
+
+
 class PropagandaTagger(nn.Module):
     """Encoder + token head; `span_head` is applied separately to pooled span vectors."""
 
@@ -27,12 +38,7 @@ class PropagandaTagger(nn.Module):
         hidden = int(self.encoder.config.hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.token_head = nn.Linear(hidden, 1 + techniques)
-        self.span_head = nn.Sequential(
-            nn.Linear(2 * hidden + N_FEATURES, hidden),
-            nn.GELU(approximate="tanh"),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, techniques),
-        )
+        self.span_head = span_head_layers(2 * hidden + N_FEATURES, hidden, techniques, dropout)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Token logits (batch, seq, 15) and hidden states (batch, seq, hidden)."""
