@@ -97,7 +97,9 @@ def test_a_passage_is_classified_the_same_whatever_else_was_found(tokenizer) -> 
 
     def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         calls.append(ids.shape)
-        hidden = np.repeat(ids[..., None].astype(np.float32) / 1000.0, 3, axis=-1) * (1 + ids.shape[0])  # batch-dependent
+        hidden = np.repeat(ids[..., None].astype(np.float32) / 1000.0, 3, axis=-1) * (
+            1 + ids.shape[0]
+        )  # batch-dependent
         return np.zeros((*ids.shape, 15), np.float32), hidden
 
     rng = np.random.default_rng(0)

@@ -188,3 +188,13 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     assert isinstance(runtime.classifier, MarkedSpanClassifier)
     gold = [Span(21, 28, "Loaded_Language"), Span(21, 35, "Name_Calling,Labeling"), Span(48, 64, "Flag-Waving")]
     assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold
+
+
+def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
+    from propscope.detect.runtime import default_model_dir
+
+    trained = run_cli("train", "--out", str(tmp_path / "x"), "--span-input", "boxed")
+    assert trained.returncode != 0 and "expected one of: pooled, marked" in trained.stderr
+    shipped = run_cli("ship", str(default_model_dir()), "--out", str(tmp_path / "y"), "--span-input", "boxed")
+    assert shipped.returncode != 0 and "expected marked (or leave it out)" in shipped.stderr
+    assert not (tmp_path / "y").exists()
