@@ -195,6 +195,7 @@ def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
 
     trained = run_cli("train", "--out", str(tmp_path / "x"), "--span-input", "boxed")
     assert trained.returncode != 0 and "expected one of: pooled, marked" in trained.stderr
+    assert not (tmp_path / "x").exists()  # refused before the run folder is made
     shipped = run_cli("ship", str(default_model_dir()), "--out", str(tmp_path / "y"), "--span-input", "boxed")
     assert shipped.returncode != 0 and "expected marked (or leave it out)" in shipped.stderr
     assert not (tmp_path / "y").exists()

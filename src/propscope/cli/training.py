@@ -89,12 +89,6 @@ def train(
     from propscope.train.loop import train as run_training
 
     settings = state(ctx).settings
-    out.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
-    )
     if scheme not in techniques.SCHEMES:
         raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
     if span_input not in SPAN_INPUTS:
@@ -103,6 +97,12 @@ def train(
         raise typer.BadParameter(
             f"{init} has no checkpoint.pt; give a run folder of 'propscope train'", param_hint="--init"
         )
+    out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
+    )
     semeval2023 = scheme == techniques.SEMEVAL2023.name
     config = TrainConfig(
         base=base,
