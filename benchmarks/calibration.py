@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from propscope.detect.calibration import expected_calibration_error  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.detect.tuning import encode_dev  # noqa: E402
+from propscope.detect.tuning import RememberingClassifier, encode_dev  # noqa: E402
 
 BINS = 10
 
@@ -53,8 +53,11 @@ def main() -> None:
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model)
     tuner, encoded = encode_dev(runtime, Path(args.data))
-    check = tuner.check_calibration(encoded, runtime.thresholds)
-    raw_spans, raw_sentences = tuner.outcomes(encoded, runtime.thresholds.run_threshold, runtime.thresholds.max_gap)
+    classifier = RememberingClassifier(runtime.classifier)  # each passage is read once
+    check = tuner.check_calibration(encoded, classifier, runtime.thresholds)
+    raw_spans, raw_sentences = tuner.outcomes(
+        encoded, classifier, runtime.thresholds.run_threshold, runtime.thresholds.max_gap
+    )
     shown = runtime.thresholds.span
     reported = [(s, o) for s, o in zip(check.span_scores, check.span_outcomes, strict=True) if s >= shown]
     result: dict[str, Any] = {

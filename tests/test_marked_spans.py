@@ -117,3 +117,68 @@ def test_a_passage_is_classified_the_same_whatever_else_was_found(tokenizer) -> 
     together = classifier.probabilities(TEXT, Encoded.empty(None, 15), [tail, vile])  # type: ignore[arg-type]
     assert together[1].tolist() == alone[0].tolist()
     assert all(shape[0] == 1 for shape in calls)
+
+
+class ReadingClassifier(CountingClassifier):
+    """Raw score: half the peak; techniques as CountingClassifier gives them."""
+
+    check_weight = 0.5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_passages: list[tuple[int, int, float]] = []
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        self.read_passages += list(passages)
+        raw = np.asarray([peak / 2 for _, _, peak in passages], np.float32)
+        return raw, super().probabilities(text, encoded, [(s, e) for s, e, _ in passages])
+
+
+def test_tuning_reads_each_candidate_once_and_a_gold_range_never_sets_its_score() -> None:
+    inner = ReadingClassifier()
+    remembering = RememberingClassifier(inner)
+    encoded = Encoded.empty(None, 15)  # type: ignore[arg-type]
+    remembering.probabilities("text", encoded, [(1, 2)])  # TC on a gold range first: no peak, no raw score
+    raw, _ = remembering.read("text", encoded, [(1, 2, 0.8), (3, 4, 0.6)])
+    again, techniques = remembering.read("text", encoded, [(3, 4, 0.6), (1, 2, 0.8)])
+    assert raw.tolist() == pytest.approx([0.4, 0.3]) and again.tolist() == pytest.approx([0.3, 0.4])
+    assert inner.read_passages == [(1, 2, 0.8), (3, 4, 0.6)]
+    assert techniques.tolist() == [pytest.approx([0.3, 0.4]), pytest.approx([0.1, 0.2])]
+    assert remembering.check_weight == 0.5
+    # the same range cleaned from another run, with another peak, gets its own score
+    assert remembering.read("text", encoded, [(1, 2, 0.4)])[0].tolist() == pytest.approx([0.2])
+
+
+def test_checked_score_needs_both_the_peak_and_the_check() -> None:
+    from propscope.detect.predict import checked_scores
+
+    peaks = np.asarray([0.64, 0.64, 0.25], np.float32)
+    scores = checked_scores(peaks, np.asarray([0.25, 1.0, 1.0], np.float32), 0.5)
+    assert scores.tolist() == pytest.approx([0.4, 0.8, 0.5])
+    assert checked_scores(peaks, np.asarray([0.1, 0.2, 0.3], np.float32), 0.0).tolist() == pytest.approx(peaks)
+
+
+def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_read(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    from propscope.detect.calibration import UNCALIBRATED
+    from propscope.detect.predict import Thresholds, reported_passages
+    from propscope.detect.windows import tokenize
+
+    text = "Honest neighbours met. Vile traitors lie. Cowards flee."
+    tokens = tokenize(tokenizer, text)
+    presence = np.zeros(len(tokens), np.float32)
+    for word, peak in (("Honest", 0.2), ("Vile", 0.9), ("Cowards", 0.6)):
+        presence[np.flatnonzero(tokens.offsets[:, 0] == text.index(word))] = peak
+    probabilities = np.zeros((len(tokens), 15), np.float32)
+    probabilities[:, 0] = presence
+    encoded = Encoded(tokens, probabilities, np.zeros((len(tokens), 3), np.float32))
+    classifier = ReadingClassifier()
+    reported = reported_passages(text, encoded, classifier, Thresholds(span=0.4, extend=0.15), UNCALIBRATED)
+    # every passage could reach 0.4 (at best peak ** 0.5), so all are read; the fake check halves
+    # each peak, which leaves only "Vile" (0.9 -> 0.45) at the threshold
+    assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Honest", "Vile", "Cowards"]
+    assert [(text[s:e], score) for s, e, score, _ in reported] == [("Vile", pytest.approx(0.45))]
+    classifier.read_passages.clear()
+    reported_passages(text, encoded, classifier, Thresholds(span=0.5, extend=0.15), UNCALIBRATED)
+    assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Vile", "Cowards"]  # sqrt(0.2) < 0.5

@@ -190,6 +190,32 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold
 
 
+def test_passage_check_is_fitted_on_the_taggers_candidates_and_loaded_with_the_model(
+    tiny_ptc: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from propscope.detect.runtime import PASSAGE_CHECK_FILE, ModelRuntime, default_model_dir
+    from propscope.errors import InputError
+    from propscope.train.marked_head import MarkedHeadSettings, PassageCheckSettings, fit_passage_check
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    (folder / PASSAGE_CHECK_FILE).unlink(missing_ok=True)  # the shipped model without its check
+    description = json.loads((folder / "propscope-model.json").read_text())
+    description.pop("passage_check", None)
+    (folder / "propscope-model.json").write_text(json.dumps(description))
+    assert ModelRuntime.load(folder).classifier.check_weight == 0
+    recorded = fit_passage_check(folder, tiny_ptc, PassageCheckSettings(weight=0.25, head=MarkedHeadSettings(epochs=2)))
+    assert recorded["passages"] >= 1 and 0 <= recorded["overlapping_gold"] <= recorded["passages"]
+    assert json.loads((folder / "propscope-model.json").read_text())["passage_check"]["weight"] == 0.25
+    assert ModelRuntime.load(folder).classifier.check_weight == 0.25
+
+    (folder / PASSAGE_CHECK_FILE).unlink()
+    with pytest.raises(InputError, match="corrupt"):
+        ModelRuntime.load(folder)
+
+
 def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
     from propscope.detect.runtime import default_model_dir
 

@@ -145,7 +145,8 @@ def ship(
         str | None,
         typer.Option(
             help="marked: refit the span head on the shipped encoder's reading of each training span between "
-            "markers in its context (better techniques; one more short encoder pass per passage). Default: "
+            "markers in its context, and fit a passage check on the same reading of the tagger's training "
+            "candidates (better techniques and passages; one more short encoder pass per passage). Default: "
             "keep the head trained with the encoder."
         ),
     ] = None,

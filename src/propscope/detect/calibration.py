@@ -6,7 +6,8 @@ regression on articles the encoder never trained on (PTC dev) and stored with th
 that:
 
 - a span's score becomes the probability that annotators marked a propaganda span
-  overlapping it, from the highest token probability in the span;
+  overlapping it, from its raw score (the highest token probability in the span, combined
+  with the passage check's verdict when the model has one);
 - a sentence's score becomes the probability that it contains a propaganda span, from the
   highest token probability in the sentence. The article score, their mean, is then the
   expected share of its sentences that contain a technique.

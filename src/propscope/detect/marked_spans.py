@@ -9,6 +9,12 @@ oversimplification from the clause it ends. It costs one more, short, encoder pa
 passage. Each marked input goes through the encoder on its own: an int8 encoder quantises
 its activations per call, so batching passages would make one passage's technique depend on
 which others were found with it (and so on the span threshold a user picks).
+
+The same reading can also check a candidate passage: a small head fitted on the tagger's own
+candidates in the training articles says whether a passage, read as a whole in its context,
+overlaps what annotators marked. A passage's peak says that one of its tokens looked
+persuasive; the check judges the candidate as one phrase, its edges marked, which is what a
+reader of the report judges too.
 """
 
 from __future__ import annotations
@@ -21,7 +27,16 @@ from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
 from propscope.detect.features import span_features
-from propscope.detect.predict import Encoded, PooledSpanClassifier, SpanClassifier, SpanHead
+from propscope.detect.predict import (
+    Encoded,
+    Passage,
+    PooledSpanClassifier,
+    SpanClassifier,
+    SpanHead,
+    checked_scores,
+    peaks_of,
+    ranges_of,
+)
 from propscope.detect.windows import frame_rows, special_ids, tokenize
 
 OPEN_MARK, CLOSE_MARK = "«", "»"
@@ -98,28 +113,60 @@ def marked_head_inputs(
     return np.asarray(rows, dtype=np.float32)
 
 
+#: the passage check's two outputs; column 1 is the verdict used
+PASSAGE_CHECK_OUTPUTS = ("no technique", "technique")
+
+
+@dataclass(frozen=True)
+class PassageCheck:
+    """A two-output head on the marked reading (column 1: the passage overlaps a technique)
+    and the weight its verdict gets against the passage's peak in the raw score."""
+
+    head: SpanHead
+    weight: float
+
+
 @dataclass(frozen=True)
 class MarkedSpanClassifier:
-    """Classifies spans by re-reading each one marked in its context with the model's encoder."""
+    """Classifies spans by re-reading each one marked in its context with the model's encoder;
+    with a passage check, the same reading also scores the passage."""
 
     head: SpanHead
     tokenizer: Tokenizer
     run: HiddenRun
     specials: tuple[int, int, int]
+    check: PassageCheck | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
         return self.head.names
 
+    @property
+    def check_weight(self) -> float:
+        return self.check.weight if self.check is not None else 0.0
+
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        if not ranges:
-            return np.zeros((0, len(self.names)), dtype=np.float32)
-        return self.head.probabilities(marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges))
+        return self.read(text, encoded, [(start, end, 0.0) for start, end in ranges])[1]
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[Passage]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if not passages:
+            return np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32)
+        inputs = marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges_of(passages))
+        peaks = peaks_of(passages)
+        if self.check is None:
+            return peaks, self.head.probabilities(inputs)
+        verdicts = self.check.head.probabilities(inputs)[:, 1]
+        return checked_scores(peaks, verdicts, self.check.weight), self.head.probabilities(inputs)
 
 
-def span_classifier(span_input: str, head: SpanHead, tokenizer: Tokenizer, run: HiddenRun) -> SpanClassifier:
+def span_classifier(
+    span_input: str, head: SpanHead, tokenizer: Tokenizer, run: HiddenRun, check: PassageCheck | None = None
+) -> SpanClassifier:
     """The classifier a model's `span_input` names ("pooled" or "marked"), reading with `run`
-    (ONNX Runtime when analysing, the torch network while it trains)."""
+    (ONNX Runtime when analysing, the torch network while it trains); only a marked reading
+    can carry a passage check."""
     if span_input == "marked":
-        return MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer))
+        return MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer), check)
     return PooledSpanClassifier(head)

@@ -4,13 +4,14 @@ inference, so that what is measured on dev is exactly what users get.
 The encoder gives, per token, 15 probabilities (channel 0: inside any technique; channels
 1..14: inside each technique) and a hidden vector. A candidate passage is a run of tokens
 whose channel 0 stays above the `extend` threshold; it is reported when its calibrated score
-(from its highest token) reaches the span threshold, so a passage grows to the whole phrase
-around a confident core instead of stopping at single words. Passages made only of function
-words are dropped and trailing words that cannot end a phrase are trimmed. Each passage is
-classified by the model's span classifier (from the article's hidden vectors pooled over it,
-or, for a "marked" model, by re-reading it marked in its context: `detect.marked_spans`); it
-may carry a second technique when the classifier gives it enough probability, because PTC
-spans of different techniques often coincide.
+reaches the span threshold, so a passage grows to the whole phrase around a confident core
+instead of stopping at single words. The raw score is the passage's highest token, or, for a
+model with a passage check, that combined with the check's verdict on the passage read as a
+whole (`detect.marked_spans`). Passages made only of function words are dropped and trailing
+words that cannot end a phrase are trimmed. Each passage is classified by the model's span
+classifier (from the article's hidden vectors pooled over it, or, for a "marked" model, by
+re-reading it marked in its context); it may carry a second technique when the classifier
+gives it enough probability, because PTC spans of different techniques often coincide.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,9 @@ from propscope.detect.features import span_features
 from propscope.detect.function_words import only_function_words
 from propscope.detect.windows import TokenizedText
 from propscope.techniques import TECHNIQUE_NAMES
+
+#: a candidate passage: start, end and its highest "inside a technique" token probability
+Passage = tuple[int, int, float]
 
 
 def gelu_tanh(x: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -116,12 +120,36 @@ def classify_ranges(
 
 class SpanClassifier(Protocol):
     """Technique probabilities (len(ranges), techniques) for character ranges of an encoded
-    article; `names` are the techniques of its columns."""
+    article; `names` are the techniques of its columns. `read` also gives each candidate
+    passage its raw score: its peak, or, when the classifier checks passages
+    (`check_weight` > 0), its peak combined with the check (`checked_scores`)."""
 
     @property
     def names(self) -> tuple[str, ...]: ...
 
+    @property
+    def check_weight(self) -> float: ...
+
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]: ...
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[Passage]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
+
+
+def checked_scores(peaks: NDArray[np.float32], checks: NDArray[np.float32], weight: float) -> NDArray[np.float32]:
+    """peak^(1 - weight) * check^weight: a passage needs both a confident token and a
+    convincing whole to score high. Never above peak^(1 - weight), which lets decoding skip
+    passages no check could lift over the threshold."""
+    return np.asarray(peaks ** (1.0 - weight) * checks**weight, dtype=np.float32)
+
+
+def peaks_of(passages: Sequence[Passage]) -> NDArray[np.float32]:
+    return np.asarray([peak for _, _, peak in passages], dtype=np.float32)
+
+
+def ranges_of(passages: Sequence[Passage]) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, _ in passages]
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,7 @@ class PooledSpanClassifier:
     """Classifies a span from the article's own hidden vectors: no extra encoder pass."""
 
     head: SpanHead
+    check_weight: ClassVar[float] = 0.0
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -136,6 +165,11 @@ class PooledSpanClassifier:
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         return classify_ranges(text, encoded.tokens, encoded.hidden, self.head, ranges)
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[Passage]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        return peaks_of(passages), self.probabilities(text, encoded, ranges_of(passages))
 
 
 def label_given_spans(text: str, encoded: Encoded, classifier: SpanClassifier, given: Sequence[Span]) -> list[Span]:
@@ -153,20 +187,37 @@ def label_given_spans(text: str, encoded: Encoded, classifier: SpanClassifier, g
     ]
 
 
-def candidate_passages(
-    text: str, encoded: Encoded, thresholds: Thresholds, calibration: Calibration
-) -> list[tuple[int, int, float]]:
-    """(start, end, calibrated score) of every passage that clears the span threshold."""
+def candidate_passages(text: str, encoded: Encoded, extend: float, max_gap: int) -> list[Passage]:
+    """Every run of tokens above `extend` (joined over gaps of at most `max_gap`), cleaned into
+    a passage that is not only function words."""
     if len(encoded.tokens) == 0:
         return []
     presence = encoded.probabilities[:, 0]
-    runs = token_runs(presence, thresholds.run_threshold, thresholds.max_gap, line_breaks(text, encoded.tokens.offsets))
-    passages = []
-    for start, end, peak in runs_to_spans(text, encoded.tokens.offsets, presence, runs):
-        score = float(calibration.span(peak))
-        if score >= thresholds.span and not only_function_words(text[start:end]):
-            passages.append((start, end, score))
-    return passages
+    runs = token_runs(presence, extend, max_gap, line_breaks(text, encoded.tokens.offsets))
+    return [
+        (start, end, peak)
+        for start, end, peak in runs_to_spans(text, encoded.tokens.offsets, presence, runs)
+        if not only_function_words(text[start:end])
+    ]
+
+
+def reported_passages(
+    text: str, encoded: Encoded, classifier: SpanClassifier, thresholds: Thresholds, calibration: Calibration
+) -> list[tuple[int, int, float, NDArray[np.float32]]]:
+    """(start, end, calibrated score, technique probabilities) of every passage whose score
+    clears the span threshold; passages whose peak alone rules them out are never read."""
+    candidates = [
+        passage
+        for passage in candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
+        if calibration.span(passage[2] ** (1.0 - classifier.check_weight)) >= thresholds.span
+    ]
+    raw, technique_probabilities = classifier.read(text, encoded, candidates)
+    reported = []
+    for (start, end, _), value, probs in zip(candidates, raw, technique_probabilities, strict=True):
+        score = float(calibration.span(value))
+        if score >= thresholds.span:
+            reported.append((start, end, score, probs))
+    return reported
 
 
 def find_spans(
@@ -177,11 +228,8 @@ def find_spans(
     calibration: Calibration = UNCALIBRATED,
 ) -> list[Span]:
     """Spans with techniques and calibrated scores for one article."""
-    passages = candidate_passages(text, encoded, thresholds, calibration)
-    ranges = [(start, end) for start, end, _ in passages]
-    technique_probabilities = classifier.probabilities(text, encoded, ranges)
     spans: list[Span] = []
-    for (start, end, score), probs in zip(passages, technique_probabilities, strict=True):
+    for start, end, score, probs in reported_passages(text, encoded, classifier, thresholds, calibration):
         ranked = np.argsort(-probs)
         spans.append(Span(start, end, classifier.names[ranked[0]], round(score, 4)))
         if probs[ranked[1]] >= thresholds.second_technique:

@@ -25,7 +25,7 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import span_classifier
+from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, PassageCheck, span_classifier
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds, find_spans
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
@@ -33,6 +33,8 @@ from propscope.sentences import split_sentences
 
 MODEL_FILE = "propscope-model.json"
 REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
+#: the passage check's weights, in a marked model folder whose description has "passage_check"
+PASSAGE_CHECK_FILE = "passage_check.npz"
 
 
 SHIPPED_MODELS = {"semeval2020": "propscope-minilm", "semeval2023": "propscope-minilm-semeval2023"}
@@ -57,6 +59,7 @@ class ModelRuntime:
     thresholds: Thresholds
     calibration: Calibration
     article_heads: ArticleHeads | None = None
+    check: PassageCheck | None = None
 
     @property
     def model_id(self) -> str:
@@ -67,7 +70,7 @@ class ModelRuntime:
         """How this model classifies a span (built from the session in use, so a runtime with
         another session classifies with that one too)."""
         return span_classifier(
-            self.description.get("span_input", "pooled"), self.head, self.tokenizer, onnx_run(self.session)
+            self.description.get("span_input", "pooled"), self.head, self.tokenizer, onnx_run(self.session), self.check
         )
 
     @property
@@ -98,10 +101,8 @@ class ModelRuntime:
             raise InputError(f"is not a propscope model folder: missing {', '.join(missing)}", path=folder)
         try:
             description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-            weights = np.load(folder / "span_head.npz")
             names = techniques.scheme(description.get("scheme", techniques.DEFAULT_SCHEME)).names
-            w1, b1, w2, b2 = (weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
-            head = SpanHead(w1, b1, w2, b2, names=names)
+            head = load_head(folder / "span_head.npz", names)
             options = ort.SessionOptions()
             options.intra_op_num_threads = threads or os.cpu_count() or 1
             options.inter_op_num_threads = 1
@@ -117,6 +118,7 @@ class ModelRuntime:
                 thresholds=Thresholds(**description["thresholds"]),
                 calibration=Calibration.from_dict(description.get("calibration")),
                 article_heads=ArticleHeads.load(folder),
+                check=load_check(folder, description),
             )
         except InputError:
             raise
@@ -176,6 +178,20 @@ class ModelRuntime:
             genre=genre,
             frames=frames,
         )
+
+
+def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:
+    with np.load(path) as weights:
+        w1, b1, w2, b2 = (weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+    return SpanHead(w1, b1, w2, b2, names=names)
+
+
+def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None:
+    """The passage check a model's description names; its file must then be there."""
+    if "passage_check" not in description:
+        return None
+    head = load_head(folder / PASSAGE_CHECK_FILE, PASSAGE_CHECK_OUTPUTS)
+    return PassageCheck(head, float(description["passage_check"]["weight"]))
 
 
 def onnx_run(session: ort.InferenceSession) -> EncoderRun:

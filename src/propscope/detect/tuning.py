@@ -24,6 +24,7 @@ from propscope.article import Span
 from propscope.detect.calibration import UNCALIBRATED, Calibration, MonotoneMap, expected_calibration_error
 from propscope.detect.predict import (
     Encoded,
+    Passage,
     SpanClassifier,
     Thresholds,
     candidate_passages,
@@ -63,20 +64,43 @@ class CalibrationCheck:
 class RememberingClassifier:
     """A span classifier that answers a passage it has seen from memory: tuning decodes the
     same articles under hundreds of thresholds, and a classifier that re-reads each passage
-    would otherwise run the encoder again for every one of them."""
+    would otherwise run the encoder again for every one of them. Techniques are remembered by
+    range; a candidate's raw score by range and peak, because runs found at different extend
+    thresholds may clean to the same range from tokens with different peaks. TC asks for gold
+    ranges without a peak, so those never enter the raw-score memory."""
 
     inner: SpanClassifier
-    memory: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
+    techniques: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
+    raw: dict[tuple[str, int, int, float], float] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
         return self.inner.names
 
+    @property
+    def check_weight(self) -> float:
+        return self.inner.check_weight
+
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        missing = list(dict.fromkeys(r for r in ranges if (text, *r) not in self.memory))
+        missing = list(dict.fromkeys(r for r in ranges if (text, *r) not in self.techniques))
         for (start, end), row in zip(missing, self.inner.probabilities(text, encoded, missing), strict=True):
-            self.memory[(text, start, end)] = row
-        return np.asarray([self.memory[(text, *r)] for r in ranges], np.float32).reshape(len(ranges), len(self.names))
+            self.techniques[(text, start, end)] = row
+        return self._techniques(text, ranges)
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[Passage]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        missing = list(dict.fromkeys(p for p in passages if (text, *p) not in self.raw))
+        raw, techniques_read = self.inner.read(text, encoded, missing)
+        for passage, value, row in zip(missing, raw, techniques_read, strict=True):
+            self.raw[(text, *passage)] = float(value)
+            self.techniques[(text, *passage[:2])] = row
+        ranges = [(start, end) for start, end, _ in passages]
+        return np.asarray([self.raw[(text, *p)] for p in passages], np.float32), self._techniques(text, ranges)
+
+    def _techniques(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        rows = [self.techniques[(text, *r)] for r in ranges]
+        return np.asarray(rows, np.float32).reshape(len(ranges), len(self.names))
 
 
 class DevTuner:
@@ -148,7 +172,7 @@ class DevTuner:
             ),
             key=lambda t: self.objective(encoded, classifier, t, UNCALIBRATED),
         )
-        calibration = self.fit_calibration(encoded, raw.run_threshold, raw.max_gap)
+        calibration = self.fit_calibration(encoded, classifier, raw.run_threshold, raw.max_gap)
         calibrated = max(
             (replace(raw, span=span) for span in CALIBRATED_SPAN_THRESHOLDS),
             key=lambda t: self.objective(encoded, classifier, t, calibration),
@@ -160,20 +184,30 @@ class DevTuner:
         return chosen, calibration, self.score(encoded, classifier, chosen, calibration)
 
     def fit_calibration(
-        self, encoded: Mapping[str, Encoded], extend: float, max_gap: int, articles: set[str] | None = None
+        self,
+        encoded: Mapping[str, Encoded],
+        classifier: SpanClassifier,
+        extend: float,
+        max_gap: int,
+        articles: set[str] | None = None,
     ) -> Calibration:
-        """Isotonic maps from raw peaks to "overlaps gold" for candidate passages and sentences."""
-        spans, sentences = self.outcomes(encoded, extend, max_gap, articles)
+        """Isotonic maps from raw scores to "overlaps gold" for candidate passages and sentences."""
+        spans, sentences = self.outcomes(encoded, classifier, extend, max_gap, articles)
         return Calibration(
             span=MonotoneMap.fit([r for r, _ in spans], [o for _, o in spans]),
             sentence=MonotoneMap.fit([r for r, _ in sentences], [o for _, o in sentences]),
         )
 
     def outcomes(
-        self, encoded: Mapping[str, Encoded], extend: float, max_gap: int, articles: set[str] | None = None
+        self,
+        encoded: Mapping[str, Encoded],
+        classifier: SpanClassifier,
+        extend: float,
+        max_gap: int,
+        articles: set[str] | None = None,
     ) -> tuple[list[tuple[float, bool]], list[tuple[float, bool]]]:
-        """(raw peak, overlaps gold) for every candidate passage and for every sentence."""
-        everything = Thresholds(span=0.0, extend=extend, max_gap=max_gap)
+        """(raw score, overlaps gold) for every candidate passage, and (highest token
+        probability, contains gold) for every sentence."""
         spans: list[tuple[float, bool]] = []
         sentences: list[tuple[float, bool]] = []
         for article_id, outputs in encoded.items():
@@ -184,15 +218,20 @@ class DevTuner:
             def hit(start: int, end: int, gold: list[tuple[int, int]] = gold) -> bool:
                 return any(start < g_end and g_start < end for g_start, g_end in gold)
 
-            spans += [(peak, hit(s, e)) for s, e, peak in candidate_passages(text, outputs, everything, UNCALIBRATED)]
+            candidates = candidate_passages(text, outputs, extend, max_gap)
+            raw = classifier.read(text, outputs, candidates)[0]
+            spans += [(float(value), hit(s, e)) for (s, e, _), value in zip(candidates, raw, strict=True)]
             offsets, presence = outputs.tokens.offsets, outputs.probabilities[:, 0]
             for start, end in split_sentences(text):
                 inside = (offsets[:, 0] < end) & (offsets[:, 1] > start) if len(offsets) else np.zeros(0, bool)
                 sentences.append((float(presence[inside].max()) if inside.any() else 0.0, hit(start, end)))
         return spans, sentences
 
-    def check_calibration(self, encoded: Mapping[str, Encoded], thresholds: Thresholds) -> CalibrationCheck:
+    def check_calibration(
+        self, encoded: Mapping[str, Encoded], classifier: SpanClassifier, thresholds: Thresholds
+    ) -> CalibrationCheck:
         """Cross-fitted calibration: each fold of articles is scored by maps fitted on the others."""
+        classifier = RememberingClassifier(classifier)
         extend = thresholds.run_threshold
         article_ids = sorted(encoded)
         folds = [set(article_ids[k::FOLDS]) for k in range(FOLDS)]
@@ -201,8 +240,8 @@ class DevTuner:
         sentence_scores: list[float] = []
         sentence_outcomes: list[bool] = []
         for held_out in folds:
-            fitted = self.fit_calibration(encoded, extend, thresholds.max_gap, set(article_ids) - held_out)
-            spans, sentences = self.outcomes(encoded, extend, thresholds.max_gap, held_out)
+            fitted = self.fit_calibration(encoded, classifier, extend, thresholds.max_gap, set(article_ids) - held_out)
+            spans, sentences = self.outcomes(encoded, classifier, extend, thresholds.max_gap, held_out)
             span_scores += list(fitted.span([r for r, _ in spans]))
             span_outcomes += [o for _, o in spans]
             sentence_scores += list(fitted.sentence([r for r, _ in sentences]))

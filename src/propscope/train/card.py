@@ -126,10 +126,20 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
                 f"; the span head was fitted when shipping, on the shipped encoder's reading of the "
                 f"{marked['spans']:,} "
                 f"training spans ({marked['epochs']} epochs, learning rate {marked['learning_rate']}, class balance "
-                f"{marked['class_balance']}, seed {marked['seed']}), with the encoder and span finding unchanged."
+                f"{marked['class_balance']}, seed {marked['seed']}), with the encoder unchanged."
                 if marked
                 else "."
             )
+        )
+    check = description.get("passage_check")
+    if check:
+        lines.append(
+            "- Passage check: the same marked reading also says whether the passage, as a whole, overlaps what "
+            f"annotators marked; a passage's raw score is peak ^ {1 - check['weight']:g} x check ^ "
+            f"{check['weight']:g}. Fitted when shipping on the {check['passages']:,} candidate passages the shipped "
+            f"tagger proposes in the training articles at extend {check['extend']} ({check['overlapping_gold']:,} "
+            f"overlap gold; {check['head']['epochs']} epochs, learning rate {check['head']['learning_rate']}, seed "
+            f"{check['head']['seed']})."
         )
     ece = description.get("cross_fitted_ece")
     if description.get("calibration"):

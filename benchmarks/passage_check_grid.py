@@ -1,0 +1,150 @@
+"""How the passage check's epochs and weight move SI, FLC and sentence F1 on PTC dev.
+
+    python benchmarks/passage_check_grid.py [--model DIR]
+
+The model's encoder (default: the shipped one) reads every candidate passage its tagger
+proposes in the PTC train articles (as `propscope ship --span-input marked` does), and a check
+is fitted for each number of epochs (the rest as `train.marked_head.PassageCheckSettings`).
+Every row is then tuned on dev exactly as shipping tunes a model (`DevTuner.tune`: extend, gap,
+calibration, span and second-technique thresholds), with the model's own span head naming the
+techniques; weight 0 is the model without a check. Dev passages are read once and remembered.
+Each row also says which of the seed article's true findings that `tests/test_shipped_model.py`
+requires it still reports. Prints a Markdown table for docs/BENCHMARKS.md. The shipped settings
+were chosen from this grid, so its spread is also how much the shipped figures may flatter the
+model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from propscope.config import Settings  # noqa: E402
+from propscope.detect.marked_spans import marked_head_inputs  # noqa: E402
+from propscope.detect.predict import (  # noqa: E402
+    Encoded,
+    Passage,
+    SpanHead,
+    checked_scores,
+    find_spans,
+    peaks_of,
+)
+from propscope.detect.runtime import ModelRuntime, onnx_run  # noqa: E402
+from propscope.detect.tuning import encode_dev  # noqa: E402
+from propscope.detect.windows import special_ids  # noqa: E402
+from propscope.formats.ptc import read_ptc_folder  # noqa: E402
+from propscope.train.marked_head import PassageCheckSettings, fit_check_head, read_candidates  # noqa: E402
+
+EPOCHS = (4, 8, 16)
+WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+#: the seed article's true findings the shipped-model test requires: phrase, technique (None: any)
+SEED_FINDINGS = (
+    ("sinful", "Loaded_Language"),
+    ("jihadists", "Name_Calling,Labeling"),
+    ("terrorists\u2019 supporter", None),
+)
+
+
+@dataclass
+class RememberedReadings:
+    """A marked classifier whose readings of dev passages are kept across the grid's rows, with
+    a replaceable check (weight 0: none)."""
+
+    runtime: ModelRuntime
+    check: SpanHead | None = None
+    check_weight: float = 0.0
+    memory: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.runtime.head.names
+
+    def inputs(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        missing = [r for r in dict.fromkeys(ranges) if (text, *r) not in self.memory]
+        if missing:
+            run, specials = onnx_run(self.runtime.session), special_ids(self.runtime.tokenizer)
+            rows = marked_head_inputs(self.runtime.tokenizer, run, specials, text, missing)
+            self.memory.update({(text, *r): row for r, row in zip(missing, rows, strict=True)})
+        return np.stack([self.memory[(text, *r)] for r in ranges])
+
+    def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        if not ranges:
+            return np.zeros((0, len(self.names)), np.float32)
+        return self.runtime.head.probabilities(self.inputs(text, ranges))
+
+    def read(
+        self, text: str, encoded: Encoded, passages: Sequence[Passage]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if not passages:
+            return np.zeros(0, np.float32), np.zeros((0, len(self.names)), np.float32)
+        x = self.inputs(text, [(start, end) for start, end, _ in passages])
+        peaks = peaks_of(passages)
+        raw = (
+            peaks if self.check is None else checked_scores(peaks, self.check.probabilities(x)[:, 1], self.check_weight)
+        )
+        return raw, self.runtime.head.probabilities(x)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    runtime = ModelRuntime.load(args.model, spin=False)
+    settings = PassageCheckSettings()
+    train = read_ptc_folder(Settings().ptc_folder("train"))
+    readings = read_candidates(runtime, train, settings.extend, settings.max_gap)
+    tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
+    seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
+    seed_encoded = runtime.encode_many([seed])[0]
+    classifier = RememberedReadings(runtime)
+    print(
+        f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
+        f"({int(readings.overlaps.sum())} overlap gold)\n"
+    )
+    columns = ("check epochs", "weight", "SI F1", "FLC F1", "sentence F1", "SI + FLC + sentence", "dev passages")
+    print("| " + " | ".join(columns) + " | seed findings kept |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    rows = [(0, 0.0)] + [(epochs, weight) for epochs in EPOCHS for weight in WEIGHTS]
+    heads: dict[int, SpanHead] = {}
+    for epochs, weight in rows:
+        if epochs and epochs not in heads:
+            heads[epochs] = fit_check_head(readings, replace(settings, head=replace(settings.head, epochs=epochs)))
+        classifier.check, classifier.check_weight = heads.get(epochs), weight
+        thresholds, calibration, scores = tuner.tune(encoded, classifier)
+        f1 = scores.f1()
+        passages = sum(
+            len({(s.start, s.end) for s in find_spans(tuner.texts[aid], outputs, classifier, thresholds, calibration)})
+            for aid, outputs in encoded.items()
+        )
+        seed_spans = find_spans(seed, seed_encoded, classifier, thresholds, calibration)
+        kept = [
+            phrase
+            for phrase, technique in SEED_FINDINGS
+            if any(
+                s.start <= seed.index(phrase)
+                and seed.index(phrase) + len(phrase) <= s.end
+                and technique in (None, s.technique)
+                for s in seed_spans
+            )
+        ]
+        lost = [phrase for phrase, _ in SEED_FINDINGS if phrase not in kept]
+        print(
+            f"| {epochs or '-'} | {weight:g} | {f1['si']:.4f} | {f1['flc']:.4f} | {f1['sentence']:.4f} "
+            f"| {f1['si'] + f1['flc'] + f1['sentence']:.4f} | {passages} | {len(kept)} of {len(SEED_FINDINGS)}"
+            + (f" ({', '.join(lost)} lost)" if lost else "")
+            + " |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
