@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -248,6 +249,34 @@ def test_a_migration_killed_at_any_statement_leaves_a_database_that_opens(tmp_pa
         assert {"articles", "analyses", "spans", "runs"} <= set(inspect(engine).get_table_names())
         engine.dispose()
     assert killed_at > 10  # the migration really was cut at many points
+
+
+class _SwitchingFile:
+    """A cursor on a new SQLite file that another process is switching to WAL: SQLite fails
+    the switch at once ("database is locked") `busy` times, then it goes through."""
+
+    def __init__(self, busy: int, error: str = "database is locked") -> None:
+        self.busy, self.error, self.statements = busy, error, 0
+
+    def execute(self, statement: str) -> None:
+        self.statements += 1
+        if self.statements <= self.busy:
+            raise sqlite3.OperationalError(self.error)
+
+
+def test_opening_a_new_database_another_process_is_switching_to_wal_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from propscope.store import database
+
+    monkeypatch.setattr(database, "_WAL_PAUSE_SECONDS", 0.0)
+    cursor = _SwitchingFile(busy=3)
+    database._enable_wal(cursor)
+    assert cursor.statements == 4  # three refusals, then the switch
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        database._enable_wal(_SwitchingFile(busy=1, error="disk I/O error"))  # other errors are not retried
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        database._enable_wal(_SwitchingFile(busy=database._WAL_ATTEMPTS))  # and a lock that never ends surfaces
 
 
 def test_two_batches_on_one_database_share_the_work(tmp_path: Path) -> None:

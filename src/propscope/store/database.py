@@ -15,6 +15,8 @@ wait for each other (busy_timeout) instead of failing.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,10 +77,29 @@ def open_database(url: str = DEFAULT_URL, *, create: bool = True) -> Engine:
 def _sqlite_pragmas(connection: Any, _: object) -> None:
     connection.isolation_level = None  # no implicit transactions: _sqlite_begin starts every one
     cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never see a half-written transaction
     cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    _enable_wal(cursor)  # readers never see a half-written transaction
     cursor.close()
+
+
+#: how often, and how far apart, a connection retries switching a new file to WAL
+_WAL_ATTEMPTS, _WAL_PAUSE_SECONDS = 100, 0.05
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL, retrying while another connection switches it. Two processes
+    opening one new file at once both try; SQLite then fails one of them at once with
+    "database is locked" (waiting could deadlock, so busy_timeout does not apply), and
+    that one finds the file in WAL mode when it tries again."""
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(_WAL_PAUSE_SECONDS)
 
 
 def _sqlite_begin(connection: Connection) -> None:
