@@ -46,11 +46,11 @@ from propscope.train.marked_head import PassageCheckSettings, fit_check_head, re
 
 EPOCHS = (4, 8, 16)
 WEIGHTS = (0.25, 0.5, 0.75, 1.0)
-#: the seed article's true findings the shipped-model test requires: phrase, technique (None: any)
+#: the seed article's true findings the shipped-model test requires: phrase, technique
 SEED_FINDINGS = (
     ("sinful", "Loaded_Language"),
     ("jihadists", "Name_Calling,Labeling"),
-    ("terrorists\u2019 supporter", None),
+    ("terrorists\u2019 supporter", "Name_Calling,Labeling"),
 )
 
 
@@ -130,9 +130,7 @@ def main() -> None:
             phrase
             for phrase, technique in SEED_FINDINGS
             if any(
-                s.start <= seed.index(phrase)
-                and seed.index(phrase) + len(phrase) <= s.end
-                and technique in (None, s.technique)
+                s.start <= seed.index(phrase) and seed.index(phrase) + len(phrase) <= s.end and s.technique == technique
                 for s in seed_spans
             )
         ]

@@ -95,6 +95,6 @@ def test_seed_article_true_findings_and_no_false_alarms(ptc_dir: Path, detector:
 
     assert found("sinful", "Loaded_Language")
     assert found("jihadists", "Name_Calling,Labeling")
-    assert found("terrorists\u2019 supporter")  # as Bandwagon: a known failure mode in the model card
+    assert found("terrorists\u2019 supporter", "Name_Calling,Labeling")  # a label, as PTC marks it
     for word in ("if", "offensive", "united", "the", "battlefield", "west", "creating", "unlikely"):
         assert not flagged_alone(word), word
