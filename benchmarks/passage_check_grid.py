@@ -29,18 +29,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import marked_head_inputs  # noqa: E402
-from propscope.detect.predict import (  # noqa: E402
-    Encoded,
-    Passage,
-    SpanHead,
-    checked_scores,
-    find_spans,
-    peaks_of,
-)
-from propscope.detect.runtime import ModelRuntime, onnx_run  # noqa: E402
+from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, marked_head_inputs  # noqa: E402
+from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, peaks_of, ranges_of  # noqa: E402
+from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import encode_dev  # noqa: E402
-from propscope.detect.windows import special_ids  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
 from propscope.train.marked_head import PassageCheckSettings, fit_check_head, read_candidates  # noqa: E402
 
@@ -56,42 +48,39 @@ SEED_FINDINGS = (
 
 @dataclass
 class RememberedReadings:
-    """A marked classifier whose readings of dev passages are kept across the grid's rows, with
-    a replaceable check (weight 0: none)."""
+    """The model's marked classifier with a replaceable check (None: weight 0), whose
+    readings of dev passages are kept across the grid's rows."""
 
-    runtime: ModelRuntime
-    check: SpanHead | None = None
-    check_weight: float = 0.0
+    marked: MarkedSpanClassifier
     memory: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.runtime.head.names
+        return self.marked.names
+
+    @property
+    def check_weight(self) -> float:
+        return self.marked.check_weight
 
     def inputs(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         missing = [r for r in dict.fromkeys(ranges) if (text, *r) not in self.memory]
         if missing:
-            run, specials = onnx_run(self.runtime.session), special_ids(self.runtime.tokenizer)
-            rows = marked_head_inputs(self.runtime.tokenizer, run, specials, text, missing)
+            marked = self.marked
+            rows = marked_head_inputs(marked.tokenizer, marked.run, marked.specials, text, missing)
             self.memory.update({(text, *r): row for r, row in zip(missing, rows, strict=True)})
         return np.stack([self.memory[(text, *r)] for r in ranges])
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), np.float32)
-        return self.runtime.head.probabilities(self.inputs(text, ranges))
+        return self.marked.head.probabilities(self.inputs(text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         if not passages:
             return np.zeros(0, np.float32), np.zeros((0, len(self.names)), np.float32)
-        x = self.inputs(text, [(start, end) for start, end, _ in passages])
-        peaks = peaks_of(passages)
-        raw = (
-            peaks if self.check is None else checked_scores(peaks, self.check.probabilities(x)[:, 1], self.check_weight)
-        )
-        return raw, self.runtime.head.probabilities(x)
+        return self.marked.judge(self.inputs(text, ranges_of(passages)), peaks_of(passages))
 
 
 def main() -> None:
@@ -105,7 +94,10 @@ def main() -> None:
     tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
     seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
     seed_encoded = runtime.encode_many([seed])[0]
-    classifier = RememberedReadings(runtime)
+    marked = runtime.classifier
+    if not isinstance(marked, MarkedSpanClassifier):
+        sys.exit(f"{runtime.model_id} does not read passages marked; ship it with --span-input marked")
+    classifier = RememberedReadings(marked)
     print(
         f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
         f"({int(readings.overlaps.sum())} overlap gold)\n"
@@ -118,7 +110,8 @@ def main() -> None:
     for epochs, weight in rows:
         if epochs and epochs not in heads:
             heads[epochs] = fit_check_head(readings, replace(settings, head=replace(settings.head, epochs=epochs)))
-        classifier.check, classifier.check_weight = heads.get(epochs), weight
+        check = PassageCheck(heads[epochs], weight) if epochs else None
+        classifier.marked = replace(marked, check=check)
         thresholds, calibration, scores = tuner.tune(encoded, classifier)
         f1 = scores.f1()
         passages = sum(

@@ -66,6 +66,12 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def overlaps_any(span: tuple[int, int], ranges: Sequence[tuple[int, int]]) -> bool:
+    """Whether `span` shares at least one character with any of `ranges` (the scorers' sense
+    of "overlaps gold")."""
+    return any(_overlap(span, other) for other in ranges)
+
+
 def _partial_match(
     gold: Mapping[str, list[tuple[int, int, str | None]]],
     predicted: Mapping[str, list[tuple[int, int, str | None]]],
@@ -181,8 +187,8 @@ def sentence_level(texts: Mapping[str, str], gold: Ranges, predicted: Ranges) ->
         gold_spans = list(gold.get(article_id, []))
         predicted_spans = list(predicted.get(article_id, []))
         for sentence in split_sentences(text):
-            is_gold = any(_overlap(sentence, span) for span in gold_spans)
-            is_predicted = any(_overlap(sentence, span) for span in predicted_spans)
+            is_gold = overlaps_any(sentence, gold_spans)
+            is_predicted = overlaps_any(sentence, predicted_spans)
             gold_positive += is_gold
             predicted_positive += is_predicted
             true_positive += is_gold and is_predicted

@@ -146,7 +146,9 @@ class MarkedSpanClassifier:
         return self.check.weight if self.check is not None else 0.0
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        return self.read(text, encoded, [(start, end, 0.0) for start, end in ranges])[1]
+        if not ranges:
+            return np.zeros((0, len(self.names)), dtype=np.float32)
+        return self.head.probabilities(marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]
@@ -154,11 +156,17 @@ class MarkedSpanClassifier:
         if not passages:
             return np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32)
         inputs = marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges_of(passages))
-        peaks = peaks_of(passages)
+        return self.judge(inputs, peaks_of(passages))
+
+    def judge(
+        self, inputs: NDArray[np.float32], peaks: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Raw scores and technique probabilities from passages' marked readings (`read`
+        without the encoder, for callers that keep readings)."""
+        techniques = self.head.probabilities(inputs)
         if self.check is None:
-            return peaks, self.head.probabilities(inputs)
-        verdicts = self.check.head.probabilities(inputs)[:, 1]
-        return checked_scores(peaks, verdicts, self.check.weight), self.head.probabilities(inputs)
+            return peaks, techniques
+        return checked_scores(peaks, self.check.head.probabilities(inputs)[:, 1], self.check.weight), techniques
 
 
 def span_classifier(

@@ -186,6 +186,11 @@ def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:
     return SpanHead(w1, b1, w2, b2, names=names)
 
 
+def save_head(path: Path, head: SpanHead) -> None:
+    """Write a head in the form `load_head` reads (its names live in the model description)."""
+    np.savez(path, w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+
+
 def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None:
     """The passage check a model's description names; its file must then be there."""
     if "passage_check" not in description:

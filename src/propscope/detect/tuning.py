@@ -214,17 +214,17 @@ class DevTuner:
             if articles is not None and article_id not in articles:
                 continue
             text, gold = self.texts[article_id], self.gold_ranges[article_id]
-
-            def hit(start: int, end: int, gold: list[tuple[int, int]] = gold) -> bool:
-                return any(start < g_end and g_start < end for g_start, g_end in gold)
-
             candidates = candidate_passages(text, outputs, extend, max_gap)
             raw = classifier.read(text, outputs, candidates)[0]
-            spans += [(float(value), hit(s, e)) for (s, e, _), value in zip(candidates, raw, strict=True)]
+            spans += [
+                (float(value), metrics.overlaps_any((s, e), gold))
+                for (s, e, _), value in zip(candidates, raw, strict=True)
+            ]
             offsets, presence = outputs.tokens.offsets, outputs.probabilities[:, 0]
             for start, end in split_sentences(text):
                 inside = (offsets[:, 0] < end) & (offsets[:, 1] > start) if len(offsets) else np.zeros(0, bool)
-                sentences.append((float(presence[inside].max()) if inside.any() else 0.0, hit(start, end)))
+                score = float(presence[inside].max()) if inside.any() else 0.0
+                sentences.append((score, metrics.overlaps_any((start, end), gold)))
         return spans, sentences
 
     def check_calibration(

@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from propscope.detect.predict import SpanHead
+from propscope.detect.runtime import save_head
 from propscope.train.base import sha256
 from propscope.train.model import EncoderForExport, PropagandaTagger
 
@@ -49,7 +49,7 @@ def export_model(model: PropagandaTagger, head: SpanHead, base: str, out: Path, 
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(model, out / "encoder.onnx")
     shutil.copyfile(Path(base) / "tokenizer.json", out / "tokenizer.json")
-    np.savez(out / "span_head.npz", w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+    save_head(out / "span_head.npz", head)
     config = summary["config"]
     description = {
         "format": 1,

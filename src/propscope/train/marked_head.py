@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from propscope import techniques
+from propscope import metrics, techniques
 from propscope.detect.features import N_FEATURES
 from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, marked_head_inputs
 from propscope.detect.predict import Passage, SpanHead, candidate_passages, ranges_of
-from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, onnx_run
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, onnx_run, save_head
 from propscope.detect.windows import special_ids
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
@@ -67,12 +67,17 @@ def fit_marked_head(folder: Path, train_dir: Path, settings: MarkedHeadSettings 
             targets += [index[s.technique] for s in spans]
     log.info("marked span head: %d training spans read by %s", len(targets), folder.name)
     head = train_head(np.concatenate(inputs), np.asarray(targets), names, settings)
-    np.savez(folder / "span_head.npz", w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+    save_head(folder / "span_head.npz", head)
     recorded = asdict(settings) | {"spans": len(targets)}
-    description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-    description.update(span_input="marked", marked_head=recorded)
-    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    record_in_description(folder, span_input="marked", marked_head=recorded)
     return recorded
+
+
+def record_in_description(folder: Path, **entries: Any) -> None:
+    """Add `entries` to the model description in `folder`, keeping the rest."""
+    description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    description.update(entries)
+    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,6 @@ class CandidateReadings:
     """Every candidate passage a model's tagger proposes in a corpus, its marked reading and
     whether it overlaps a gold span; rows in article order."""
 
-    article_ids: list[str]
     passages: list[Passage]
     inputs: NDArray[np.float32]
     overlaps: NDArray[np.bool_]
@@ -109,21 +113,16 @@ def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max
     article_ids = list(corpus.articles)
     texts = [corpus.articles[a].text for a in article_ids]
     gold = corpus.si_spans()
-    rows: list[str] = []
     passages: list[Passage] = []
     inputs, overlaps = [], []
     for article_id, text, encoded in zip(article_ids, texts, runtime.encode_many(texts), strict=True):
         candidates = candidate_passages(text, encoded, extend, max_gap)
         if candidates:
             inputs.append(marked_head_inputs(runtime.tokenizer, run, specials, text, ranges_of(candidates)))
-            overlaps += [
-                any(s < g_end and g_start < e for g_start, g_end in gold[article_id]) for s, e, _ in candidates
-            ]
-            rows += [article_id] * len(candidates)
+            overlaps += [metrics.overlaps_any(r, gold[article_id]) for r in ranges_of(candidates)]
             passages += candidates
     width = inputs[0].shape[1] if inputs else 0
     return CandidateReadings(
-        rows,
         passages,
         np.concatenate(inputs) if inputs else np.zeros((0, width), np.float32),
         np.asarray(overlaps, bool),
@@ -143,15 +142,12 @@ def fit_passage_check(folder: Path, train_dir: Path, settings: PassageCheckSetti
         runtime, span_corpus(train_dir, runtime.scheme, "train"), settings.extend, settings.max_gap
     )
     log.info("passage check: %d candidate passages read by %s", len(readings.passages), folder.name)
-    head = fit_check_head(readings, settings)
-    np.savez(folder / PASSAGE_CHECK_FILE, w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+    save_head(folder / PASSAGE_CHECK_FILE, fit_check_head(readings, settings))
     recorded = asdict(settings) | {
         "passages": len(readings.passages),
         "overlapping_gold": int(readings.overlaps.sum()),
     }
-    description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-    description["passage_check"] = recorded
-    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    record_in_description(folder, passage_check=recorded)
     return recorded
 
 
