@@ -4,8 +4,8 @@
 
 Every variant tunes its own thresholds on dev for the same objective (SI + FLC + sentence F1):
 1. plain: runs of tokens above one threshold, as propscope decoded before;
-2. + words: passages made only of function words dropped, trailing words that cannot end a
-   phrase trimmed, words never cut at an apostrophe or hyphen;
+2. + words: passages made only of function words dropped, leading and trailing words that
+   cannot start or end a phrase trimmed, words never cut at an apostrophe or hyphen;
 3. + hysteresis: passages grow over weaker tokens around a confident core;
 4. + calibration: scores mapped to probabilities (isotonic, on dev), threshold on that scale
    (what `propscope ship` does; it does not change which passages exist, only what a
@@ -50,10 +50,11 @@ def best_plain(tuner: DevTuner, encoded: dict, classifier: predict.SpanClassifie
 
 
 def old_words() -> mock._patch:  # type: ignore[type-arg]
-    """Decoding without the function-word rules: no filter, no trim, words cut at joiners."""
+    """Decoding without the function-word rules: no filter, no trims, words cut at joiners."""
     return mock.patch.multiple(
         "propscope.detect.decode",
         trim_dangling_end=lambda text, start, end: end,
+        trim_dangling_start=lambda text, start, end: start,
         _JOINERS="",
     )
 

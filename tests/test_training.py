@@ -68,15 +68,19 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     ids = {p.stem.removeprefix("article") for p in (dev / "dev-articles").iterdir()}
     rows = [r for r in (ptc_dir / "dev" / "dev-task-flc-tc.labels").read_text().splitlines() if r.split("\t")[0] in ids]
     (dev / "dev-task-flc-tc.labels").write_text("\n".join(rows) + "\n")
-    result = run_cli("ship", str(trained), "--out", str(shipped), "--dev-dir", str(dev))
+    notes = tmp_path / "notes.md"
+    notes.write_text("- **Smoke models flag little.** Seen on two articles.\n")
+    result = run_cli("ship", str(trained), "--out", str(shipped), "--dev-dir", str(dev), "--notes", str(notes))
     assert result.returncode == 0, result.stderr[-2000:]
     card = (shipped / "MODEL_CARD.md").read_text()
     assert "Seed 7, 1 epochs" in card and "| si |" in card
+    assert "## Known failure modes\n\n- **Smoke models flag little.**" in card
     description = json.loads((shipped / "propscope-model.json").read_text())
     loaded = description["data"]["train"]["per_technique"]["Loaded_Language"]
     assert f"| Loaded_Language | {loaded} | " in card  # each F1 beside the examples behind it
     assert "| n/a | n/a |" in card  # two dev articles lack some technique: no F1 of 1.0 for "nothing to find"
     assert "--class-balance 0.5" in description["command"]
+    assert description["command"].endswith(f"--notes {tmp_path.name}/notes.md")  # the command remakes the card
     analysis = json.loads(
         run_cli("analyze", "-", "--model", str(shipped), "--format", "json", stdin="Vile lies.").stdout
     )

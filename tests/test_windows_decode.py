@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from propscope.detect.decode import clean_span, line_breaks, token_runs, tokens_of
-from propscope.detect.function_words import only_function_words, trim_dangling_end
+from propscope.detect.decode import clean_span, line_breaks, runs_to_spans, token_runs, tokens_of
+from propscope.detect.function_words import only_function_words, trim_dangling_end, trim_dangling_start
 from propscope.detect.windows import Window, load_tokenizer, plan_windows, stitch, tokenize
 
 
@@ -76,6 +76,26 @@ def test_function_word_passages_are_recognised_and_dangling_ends_trimmed() -> No
     assert text[: trim_dangling_end(text, 0, 26)] == 'They are the "traitors"'  # ...' of' dropped, quote kept
     lock = "lock them up"
     assert trim_dangling_end(lock, 0, len(lock)) == len(lock)  # particles and pronouns end phrases
+
+
+def test_leading_words_a_phrase_never_starts_with_are_dropped() -> None:
+    text = "the mayor and his cronies"
+    assert text[slice(*clean_span(text, 10, len(text)))] == "his cronies"
+    quoted = 'made of "traitors" and of \u201cthieves\u201d'
+    assert quoted[trim_dangling_start(quoted, 5, len(quoted)) :] == '"traitors" and of \u201cthieves\u201d'
+    assert quoted[trim_dangling_start(quoted, 19, len(quoted)) :] == "\u201cthieves\u201d"  # 'and of' both go
+    assert trim_dangling_start("not a patriot", 0, 13) == 0  # dropping "not" would reverse the phrase
+    assert trim_dangling_start("The enemy of", 0, 12) == 0  # "the" starts many gold spans
+    assert trim_dangling_start("of them", 0, 7) == 3  # one word is always left
+
+
+def test_runs_that_widen_onto_one_word_become_one_passage() -> None:
+    text = "The so-called experts lied."
+    offsets = np.array([[0, 3], [4, 6], [6, 7], [7, 13], [14, 21], [22, 26]])
+    presence = np.array([0.1, 0.9, 0.1, 0.6, 0.1, 0.1], dtype=np.float32)
+    runs = token_runs(presence, 0.5)
+    assert runs == [(1, 2), (3, 4)]  # "so" and "called", split by a weak hyphen
+    assert runs_to_spans(text, offsets, presence, runs) == [(4, 13, pytest.approx(0.9))]
 
 
 def test_clean_span_never_cuts_a_word_at_an_apostrophe() -> None:

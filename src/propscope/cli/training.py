@@ -181,7 +181,7 @@ def ship(
         out,
         dev_dir or default_dev,
         out.name,
-        notes=read_text_file(notes) if notes else None,
+        notes=notes,
         precision=precision,
         span_input=span_input,
     )

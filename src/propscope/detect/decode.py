@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from propscope.detect.function_words import trim_dangling_end, words
+from propscope.detect.function_words import trim_dangling_end, trim_dangling_start, words
 from propscope.sentences import split_sentences
 
 _STRIP_EDGES = " \t\r\n\u00a0,;:-\u2013\u2014"
@@ -75,14 +75,15 @@ def trim_sentence_fragments(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Widen to whole words, trim white space, separators, unmatched quotes and trailing words
-    that cannot end a phrase."""
+    """Widen to whole words, trim white space, separators, unmatched quotes, and the leading
+    and trailing words that cannot start or end a phrase."""
     while _inside_word(text, start):
         start -= 1
     while _inside_word(text, end):
         end += 1
     start, end = trim_sentence_fragments(text, start, end)
     end = trim_dangling_end(text, start, end)
+    start = trim_dangling_start(text, start, end)
     changed = True
     while changed and start < end:
         changed = False
@@ -104,13 +105,22 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int] | None:
 def runs_to_spans(
     text: str, offsets: NDArray[np.int64], probabilities: NDArray[np.float32], runs: list[tuple[int, int]]
 ) -> list[tuple[int, int, float]]:
-    """(start, end, highest probability) for each run that survives cleaning."""
-    spans = []
+    """(start, end, highest probability) for each run that survives cleaning, in text order.
+
+    Cleaning widens a run to whole words, so two runs can land on the same words: "so" and
+    "called" are separate runs when the hyphen between them scores low, and both widen to
+    "so-called". Such runs become one passage with the higher peak; otherwise a reader would
+    see one phrase flagged twice, with two scores."""
+    spans: list[tuple[int, int, float]] = []
     for first, last in runs:
         cleaned = clean_span(text, int(offsets[first, 0]), int(offsets[last - 1, 1]))
         if cleaned is None:
             continue
-        spans.append((cleaned[0], cleaned[1], float(probabilities[first:last].max())))
+        start, end, peak = cleaned[0], cleaned[1], float(probabilities[first:last].max())
+        if spans and start < spans[-1][1]:
+            previous = spans.pop()
+            start, end, peak = min(start, previous[0]), max(end, previous[1]), max(peak, previous[2])
+        spans.append((start, end, peak))
     return spans
 
 

@@ -28,6 +28,7 @@ from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntim
 from propscope.detect.tuning import encode_dev
 from propscope.evaluation import Evaluation, evaluate_model
 from propscope.formats.annotated import span_corpus
+from propscope.formats.files import read_text_file
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
@@ -139,17 +140,19 @@ def ship(
     dev_dir: Path,
     name: str,
     tolerance: float = 0.01,
-    notes: str | None = None,
+    notes: Path | None = None,
     precision: str = "auto",
     span_input: str | None = None,
 ) -> dict[str, Any]:
-    """Write the shipped model folder `out` from a trained (fp32) model folder; `notes`
-    (Markdown: failure modes seen by people) go into the model card. `precision` "auto" ships
+    """Write the shipped model folder `out` from a trained (fp32) model folder; the `notes`
+    file (Markdown: failure modes seen by people) goes into the model card, and its path into
+    the recorded command, so that the command remakes the card too. `precision` "auto" ships
     int8 when its dev SI and TC F1 stay within `tolerance` of fp32; "int8" or "fp32" force one
     (int8 keeps a MiniLM model under 40 MB, fp32 does not). `span_input` "marked" refits the
     span head of each precision on its encoder's marked readings of the training spans and
     fits a passage check on the same reading of its tagger's training candidates
     (`train.marked_head`); None keeps the head trained with the encoder."""
+    notes_text = read_text_file(notes) if notes is not None else None
     out.mkdir(parents=True, exist_ok=True)
     description: dict[str, Any] = json.loads((trained / MODEL_FILE).read_text())
     training = description["training"]
@@ -200,6 +203,7 @@ def ship(
             + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
             + (f" --precision {precision}" if precision != "auto" else "")
             + (f" --span-input {span_input}" if span_input else "")
+            + (f" --notes {_shown(notes)}" if notes is not None else "")
         ),
     )
     description[QUICK_CHECK_KEY] = {}
@@ -213,7 +217,7 @@ def ship(
     noise = output_difference(variants["int8"]["folder"], variants["fp32"]["folder"], dev_dir)
     description[TOLERANCE_KEY] = quick_check_tolerance(out, dev_dir, noise) | {"noise": round(noise, 5)}
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
-    write_model_card(out, description, notes)
+    write_model_card(out, description, notes_text)
     for data in variants.values():
         shutil.rmtree(data["folder"])
     return description
