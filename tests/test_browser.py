@@ -213,15 +213,18 @@ def test_web_page_pastes_analyses_and_offers_the_report(page: Any, server_url: s
 
 
 def test_web_page_uploads_html_and_explains_refusals(page: Any, server_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
     page.goto(server_url + "/")
     page.locator("#analyse").click()
     assert page.locator("#status").inner_text() == "Paste a text, choose a file or give a URL first."
     page.locator("#url").fill("http://169.254.169.254/latest/meta-data/")
     page.locator("#analyse").click()
-    page.wait_for_function(
-        "document.getElementById('status').className === 'error' && "
-        "document.getElementById('status').textContent.includes('refused')"
-    )
+    # expect() polls through Playwright's own selector engine; a string predicate
+    # (wait_for_function) is eval'ed in the page, which the page's CSP rightly refuses
+    status = page.locator("#status")
+    expect(status).to_have_class("error", timeout=30_000)
+    expect(status).to_contain_text("refused")
     assert "169.254.169.254 is a link-local address" in page.locator("#status").inner_text()
 
     upload = tmp_path / "harbour.html"
