@@ -7,8 +7,8 @@ phrase (articles, conjunctions, prepositions, auxiliaries), not of pronouns or p
 them up", "wipe them out"). PTC annotators do start passages with "the", "a" or "if" (over 40%
 of gold spans start with a function word), so starts are trimmed only of the few words they
 almost never start one with, though those words are common inside their highlights: "of",
-"and", "is", "on", "from" (a highlight that opens on "and his cronies" or "of the elite"
-reads like a fragment).
+"and", "is", "on", "from" (a highlight that opens on "and his cronies" or "of no
+consequence" reads like a fragment).
 """
 
 from __future__ import annotations

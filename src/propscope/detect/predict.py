@@ -7,8 +7,9 @@ whose channel 0 stays above the `extend` threshold; it is reported when its cali
 reaches the span threshold, so a passage grows to the whole phrase around a confident core
 instead of stopping at single words. The raw score is the passage's highest token, or, for a
 model with a passage check, that combined with the check's verdict on the passage read as a
-whole (`detect.marked_spans`). Passages made only of function words are dropped and trailing
-words that cannot end a phrase are trimmed. Each passage is classified by the model's span
+whole (`detect.marked_spans`). Passages made only of function words are dropped, leading and
+trailing words that cannot start or end a phrase are trimmed, and runs that widen onto the
+same words become one passage. Each passage is classified by the model's span
 classifier (from the article's hidden vectors pooled over it, or, for a "marked" model, by
 re-reading it marked in its context); it may carry a second technique when the classifier
 gives it enough probability, because PTC spans of different techniques often coincide.
@@ -206,11 +207,10 @@ def reported_passages(
 ) -> list[tuple[int, int, float, NDArray[np.float32]]]:
     """(start, end, calibrated score, technique probabilities) of every passage whose score
     clears the span threshold; passages whose peak alone rules them out are never read."""
-    candidates = [
-        passage
-        for passage in candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
-        if calibration.span(passage[2] ** (1.0 - classifier.check_weight)) >= thresholds.span
-    ]
+    passages = candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
+    peaks = peaks_of(passages)
+    best_possible = calibration.span(checked_scores(peaks, np.ones_like(peaks), classifier.check_weight))
+    candidates = [p for p, reachable in zip(passages, best_possible >= thresholds.span, strict=True) if reachable]
     raw, technique_probabilities = classifier.read(text, encoded, candidates)
     reported = []
     for (start, end, _), value, probs in zip(candidates, raw, technique_probabilities, strict=True):

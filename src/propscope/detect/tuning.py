@@ -30,6 +30,7 @@ from propscope.detect.predict import (
     candidate_passages,
     find_spans,
     label_given_spans,
+    ranges_of,
 )
 from propscope.evaluation import Evaluation, flc_scores
 from propscope.formats.annotated import span_corpus
@@ -95,8 +96,8 @@ class RememberingClassifier:
         for passage, value, row in zip(missing, raw, techniques_read, strict=True):
             self.raw[(text, *passage)] = float(value)
             self.techniques[(text, *passage[:2])] = row
-        ranges = [(start, end) for start, end, _ in passages]
-        return np.asarray([self.raw[(text, *p)] for p in passages], np.float32), self._techniques(text, ranges)
+        raw_scores = np.asarray([self.raw[(text, *p)] for p in passages], np.float32)
+        return raw_scores, self._techniques(text, ranges_of(passages))
 
     def _techniques(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         rows = [self.techniques[(text, *r)] for r in ranges]
