@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,31 @@ def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_pat
         loop.train(other, tmp_path / "cut", resume=True)
 
 
+def test_patience_stops_a_run_once_dev_stops_improving_and_still_exports(
+    ptc_dir: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from propscope.train import loop
+
+    history = [{"si": 0.30, "tc": 0.50}, {"si": 0.40, "tc": 0.50}, {"si": 0.35, "tc": 0.50}, {"si": 0.40, "tc": 0.50}]
+    assert [loop.epochs_since_best(history[: n + 1]) for n in range(4)] == [0, 0, 1, 2]  # a tie is no better
+    config = loop.TrainConfig(
+        base="minilm",
+        train_dir=str(ptc_dir / "train"),
+        dev_dir=str(ptc_dir / "dev"),
+        epochs=3,
+        batch_size=4,
+        seed=5,
+        limit_articles=2,
+        patience=2,
+    )
+    monkeypatch.setattr(loop, "epochs_since_best", lambda history: len(history))  # every epoch "worse"
+    with caplog.at_level(logging.INFO, logger="propscope.train"):
+        summary = loop.train(config, tmp_path / "run")
+    assert [row["epoch"] for row in summary["history"]] == [1, 2]
+    assert "stopping after epoch 2: no better dev score in the last 2 epoch(s)" in caplog.text
+    assert (tmp_path / "run" / "encoder.onnx").is_file()
+
+
 def test_teacher_targets_follow_characters_and_average_over_teachers() -> None:
     from propscope.train.teacher import EnsembleView, TeacherView
 
@@ -152,13 +178,15 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
     from propscope.train.quantize import train_command
 
     first = {"base": "minilm", "epochs": 6, "learning_rate": 8e-5, "batch_size": 16, "seed": 13, "class_balance": 0.5}
+    first |= {"patience": 1}
     (tmp_path / "runs" / "first").mkdir(parents=True)
     (tmp_path / "runs" / "first" / "propscope-model.json").write_text(json.dumps({"training": first}))
     second = first | {"epochs": 2, "learning_rate": 3e-5, "span_input": "marked", "init": str(tmp_path / "runs/first")}
+    second["patience"] = None
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
-        " --class-balance 0.5 && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05"
-        " --batch-size 16 --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
+        " --class-balance 0.5 --patience 1 && propscope train --out runs/second --base minilm --epochs 2"
+        " --learning-rate 3e-05 --batch-size 16 --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
     )
 
 

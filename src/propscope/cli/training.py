@@ -70,6 +70,14 @@ def train(
         Path | None,
         typer.Option(help="Start from the best weights of this run folder (its checkpoint.pt) instead of --base."),
     ] = None,
+    patience: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Stop once this many epochs in a row score below the best on dev (SI + TC F1); the "
+            "learning rate still follows the --epochs schedule. Default: run every epoch.",
+        ),
+    ] = None,
     limit_articles: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N articles of each split (smoke tests).")
     ] = None,
@@ -119,6 +127,7 @@ def train(
         limit_articles=limit_articles,
         span_input=span_input,
         init=str(init) if init is not None else None,
+        patience=patience,
     )
     summary = run_training(config, out, resume=resume)
     print_json({"thresholds": summary["thresholds"], "dev": {k: v["f1"] for k, v in summary["dev"].items()}})

@@ -13,7 +13,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +79,9 @@ class TrainConfig:
     span_input: str = "pooled"
     #: a run folder whose best weights (checkpoint.pt) the network starts from, instead of the base
     init: str | None = None
+    #: stop once this many epochs in a row fail to beat the best one; the learning-rate schedule
+    #: stays the one `epochs` plans, so a stopped run holds the same weights as the full run did then
+    patience: int | None = None
 
     def __post_init__(self) -> None:
         if self.span_input not in SPAN_INPUTS:
@@ -249,6 +252,17 @@ def encode_with_torch(
     return dict(zip(article_ids, encoded, strict=True))
 
 
+def selection_key(f1: Mapping[str, float]) -> float:
+    """How epochs are compared: finding passages and naming them count alike."""
+    return f1["si"] + f1["tc"]
+
+
+def epochs_since_best(history: list[dict[str, Any]]) -> int:
+    """Epochs logged after the best one by `selection_key`; the first of equals counts as best."""
+    keys = [selection_key(entry) for entry in history]
+    return len(keys) - 1 - keys.index(max(keys))
+
+
 RESUME_FILE = "resume.pt"
 
 
@@ -402,7 +416,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             seen_tokens += int(mask.sum())
             if step % 20 == 0:
                 rate = seen_tokens / (time.monotonic() - started)
-                log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, float(loss), rate)
+                log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, loss.item(), rate)
         model.eval()
         encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
         classifier = RememberingClassifier(network_classifier(model, tokenizer, config))
@@ -414,12 +428,15 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         log.info(
             "epoch %d dev (best of span thresholds %s): %s", epoch, SELECTION_THRESHOLDS, json.dumps(state.history[-1])
         )
-        key = scores.f1()["si"] + scores.f1()["tc"]
+        key = selection_key(scores.f1())
         if key > state.best_key:
             state.best_key, state.best_state = key, {k: v.detach().clone() for k, v in model.state_dict().items()}
             torch.save(state.best_state, out / "checkpoint.pt")
         state.epoch, state.rng_state = epoch, rng.getstate()
         save_state(out / RESUME_FILE, state, model, optimiser, schedule, config)
+        if config.patience is not None and epochs_since_best(state.history) >= config.patience:
+            log.info("stopping after epoch %d: no better dev score in the last %d epoch(s)", epoch, config.patience)
+            break
     assert state.best_state is not None
     model.load_state_dict(state.best_state)
     model.eval()

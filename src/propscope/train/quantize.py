@@ -126,6 +126,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
+        + (f" --patience {training['patience']}" if training.get("patience") else "")
     )
     if not training.get("init"):
         return command
