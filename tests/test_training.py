@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from tests.conftest import run_cli
 
 pytest.importorskip("torch")
+
+if TYPE_CHECKING:
+    from propscope.train.loop import TrainConfig
 
 
 def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> None:
@@ -88,18 +92,25 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert analysis[0]["model_id"] == "shipped"
 
 
-def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from propscope.train import loop
+def smoke_config(ptc_dir: Path, **settings: Any) -> TrainConfig:
+    """Seconds of training: two articles, batches of four."""
+    from propscope.train.loop import TrainConfig
 
-    config = loop.TrainConfig(
+    return TrainConfig(
         base="minilm",
         train_dir=str(ptc_dir / "train"),
         dev_dir=str(ptc_dir / "dev"),
-        epochs=2,
         batch_size=4,
         seed=5,
         limit_articles=2,
+        **settings,
     )
+
+
+def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from propscope.train import loop
+
+    config = smoke_config(ptc_dir, epochs=2)
     loop.train(config, tmp_path / "whole")
 
     saved = loop.save_state
@@ -134,16 +145,7 @@ def test_patience_stops_a_run_once_dev_stops_improving_and_still_exports(
 
     history = [{"si": 0.30, "tc": 0.50}, {"si": 0.40, "tc": 0.50}, {"si": 0.35, "tc": 0.50}, {"si": 0.40, "tc": 0.50}]
     assert [loop.epochs_since_best(history[: n + 1]) for n in range(4)] == [0, 0, 1, 2]  # a tie is no better
-    config = loop.TrainConfig(
-        base="minilm",
-        train_dir=str(ptc_dir / "train"),
-        dev_dir=str(ptc_dir / "dev"),
-        epochs=3,
-        batch_size=4,
-        seed=5,
-        limit_articles=2,
-        patience=2,
-    )
+    config = smoke_config(ptc_dir, epochs=3, patience=2)
     monkeypatch.setattr(loop, "epochs_since_best", lambda history: len(history))  # every epoch "worse"
     with caplog.at_level(logging.INFO, logger="propscope.train"):
         summary = loop.train(config, tmp_path / "run")
