@@ -149,8 +149,10 @@ def test_patience_stops_a_run_once_dev_stops_improving_and_still_exports(
     monkeypatch.setattr(loop, "epochs_since_best", lambda history: len(history))  # every epoch "worse"
     with caplog.at_level(logging.INFO, logger="propscope.train"):
         summary = loop.train(config, tmp_path / "run")
-    assert [row["epoch"] for row in summary["history"]] == [1, 2]
-    assert "stopping after epoch 2: no better dev score in the last 2 epoch(s)" in caplog.text
+        assert [row["epoch"] for row in summary["history"]] == [1, 2]
+        assert "stopping after epoch 2: no better dev score in the last 2 epoch(s)" in caplog.text
+        resumed = loop.train(config, tmp_path / "run", resume=True)  # a stopped run stays stopped
+    assert [row["epoch"] for row in resumed["history"]] == [1, 2]
     assert (tmp_path / "run" / "encoder.onnx").is_file()
 
 

@@ -392,6 +392,10 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         rng.setstate(state.rng_state)
         log.info("resumed after epoch %d of %d", state.epoch, config.epochs)
     for epoch in range(state.epoch + 1, config.epochs + 1):
+        if config.patience is not None and state.history and epochs_since_best(state.history) >= config.patience:
+            # checked before an epoch, so resuming a run that stopped early does not train on
+            log.info("stopping after epoch %d: no better dev score in the last %d epoch(s)", epoch - 1, config.patience)
+            break
         model.train()
         started, seen_tokens = time.monotonic(), 0
         marked_batches = iter(dealt(marked, steps_per_epoch, rng))
@@ -434,9 +438,6 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             torch.save(state.best_state, out / "checkpoint.pt")
         state.epoch, state.rng_state = epoch, rng.getstate()
         save_state(out / RESUME_FILE, state, model, optimiser, schedule, config)
-        if config.patience is not None and epochs_since_best(state.history) >= config.patience:
-            log.info("stopping after epoch %d: no better dev score in the last %d epoch(s)", epoch, config.patience)
-            break
     assert state.best_state is not None
     model.load_state_dict(state.best_state)
     model.eval()
