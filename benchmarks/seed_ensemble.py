@@ -46,15 +46,15 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path)
     args = parser.parse_args()
     dev = Settings().ptc_folder("dev")
-    loaded = [ModelRuntime.load(run, spin=False) for run in args.runs]
-    tuned = [encode_dev(runtime, dev) for runtime in loaded]
-    tuner, first = tuned[0][0], loaded[0]
+    runtimes = [ModelRuntime.load(run, spin=False) for run in args.runs]
+    tuner, first = encode_dev(runtimes[0], dev)
+    encodings = [first] + [encode_dev(runtime, dev)[1] for runtime in runtimes[1:]]
     print("| tagger | SI F1 | TC F1 | FLC F1 | sentence F1 |\n| --- | --- | --- | --- | --- |")
-    for run, runtime, (_, encoded) in zip(args.runs, loaded, tuned, strict=True):
+    for run, runtime, encoded in zip(args.runs, runtimes, encodings, strict=True):
         print(row(run.name, tuner, encoded, runtime), flush=True)
     for n in range(2, len(args.runs) + 1):
         members = " + ".join(run.name for run in args.runs[:n])
-        print(row(f"mean of {members}", tuner, averaged([e for _, e in tuned[:n]]), first), flush=True)
+        print(row(f"mean of {members}", tuner, averaged(encodings[:n]), runtimes[0]), flush=True)
 
 
 if __name__ == "__main__":

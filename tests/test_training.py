@@ -181,8 +181,15 @@ def test_teacher_targets_follow_characters_and_average_over_teachers() -> None:
 def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> None:
     from propscope.train.quantize import train_command
 
-    first = {"base": "minilm", "epochs": 6, "learning_rate": 8e-5, "batch_size": 16, "seed": 13, "class_balance": 0.5}
-    first |= {"patience": 1}
+    first = {
+        "base": "minilm",
+        "epochs": 6,
+        "learning_rate": 8e-5,
+        "batch_size": 16,
+        "seed": 13,
+        "class_balance": 0.5,
+        "patience": 1,
+    }
     (tmp_path / "runs" / "first").mkdir(parents=True)
     (tmp_path / "runs" / "first" / "propscope-model.json").write_text(json.dumps({"training": first}))
     second = first | {"epochs": 2, "learning_rate": 3e-5, "span_input": "marked", "init": str(tmp_path / "runs/first")}

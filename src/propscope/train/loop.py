@@ -394,7 +394,9 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     for epoch in range(state.epoch + 1, config.epochs + 1):
         if config.patience is not None and state.history and epochs_since_best(state.history) >= config.patience:
             # checked before an epoch, so resuming a run that stopped early does not train on
-            log.info("stopping after epoch %d: no better dev score in the last %d epoch(s)", epoch - 1, config.patience)
+            log.info(
+                "stopping after epoch %d: no better dev score in the last %d epoch(s)", state.epoch, config.patience
+            )
             break
         model.train()
         started, seen_tokens = time.monotonic(), 0
