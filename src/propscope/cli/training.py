@@ -48,6 +48,14 @@ def train(
         float,
         typer.Option(min=0.0, help="Span-loss class weights (largest count / count) ** this; 0 turns them off."),
     ] = 0.5,
+    sentence_loss_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Weight of a second loss, 'does this sentence hold a technique', on each sentence's "
+            "strongest token; 0 trains on tokens and spans alone.",
+        ),
+    ] = 0.0,
     teacher: Annotated[
         list[Path] | None,
         typer.Option(
@@ -122,6 +130,7 @@ def train(
         batch_size=batch_size,
         seed=seed,
         class_balance=class_balance,
+        sentence_loss_weight=sentence_loss_weight,
         teacher=tuple(str(folder) for folder in teacher or ()),
         distill_weight=distill_weight,
         limit_articles=limit_articles,

@@ -3,7 +3,8 @@
 Windows are cut exactly as inference cuts them (`propscope.detect.windows`); a token is
 inside a technique when its characters overlap a gold span of it. Gold spans that lie whole
 inside a window become targets for the span head there; for a model that reads spans marked
-in their context, every gold span is also one marked input of its own.
+in their context, every gold span is also one marked input of its own. Each token also carries
+the number of its sentence (as the sentence F1 measure splits them), for the sentence loss.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from propscope.detect.decode import tokens_of
 from propscope.detect.features import span_features
 from propscope.detect.marked_spans import MarkedInput, marked_input
 from propscope.detect.windows import TokenizedText, Window, plan_windows, tokenize
+from propscope.sentences import split_sentences
 from propscope.train.teacher import EnsembleView
 
 
@@ -36,11 +38,13 @@ class SpanTarget:
 
 @dataclass(frozen=True)
 class WindowExample:
-    """One window's token ids, per-token targets (tokens, 15), span targets, and the teacher's
-    per-token probabilities (tokens, 15) when distilling."""
+    """One window's token ids, per-token targets (tokens, 15), each token's sentence (numbered
+    from 0 in the window), span targets, and the teacher's per-token probabilities (tokens, 15)
+    when distilling."""
 
     ids: NDArray[np.int64]
     labels: NDArray[np.float32]
+    sentences: NDArray[np.int64]
     spans: tuple[SpanTarget, ...]
     soft_labels: NDArray[np.float32] | None = None
 
@@ -53,6 +57,12 @@ def token_labels(tokens: TokenizedText, spans: list[Span], index: dict[str, int]
         labels[first:last, 0] = 1.0
         labels[first:last, 1 + index[span.technique]] = 1.0
     return labels
+
+
+def token_sentences(tokens: TokenizedText, text: str) -> NDArray[np.int64]:
+    """The sentence (of `split_sentences`) that each token starts in."""
+    starts = np.array([start for start, _ in split_sentences(text)], dtype=np.int64)
+    return np.maximum(np.searchsorted(starts, tokens.offsets[:, 0], side="right") - 1, 0)
 
 
 def article_examples(
@@ -69,6 +79,7 @@ def article_examples(
     index = {name: i for i, name in enumerate(names)}
     tokens = tokenize(tokenizer, article.text)
     labels = token_labels(tokens, spans, index)
+    sentences = token_sentences(tokens, article.text)
     soft_labels = teacher.token_targets(tokens.offsets) if teacher is not None else None
     soft_spans = teacher.span_targets() if teacher is not None else {}
     lowered = article.text.lower()
@@ -79,6 +90,7 @@ def article_examples(
             WindowExample(
                 ids=tokens.ids[window.first : window.last],
                 labels=labels[window.first : window.last],
+                sentences=sentences[window.first : window.last] - sentences[window.first],
                 spans=tuple(_targets_in(window, located, article.text, lowered, soft_spans, index)),
                 soft_labels=soft_labels[window.first : window.last] if soft_labels is not None else None,
             )

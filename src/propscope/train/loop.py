@@ -66,6 +66,9 @@ class TrainConfig:
     #: folder, split into train and dev by dev-ids.txt)
     scheme: str = "semeval2020"
     span_loss_weight: float = 1.0
+    #: weight of the loss on "does this sentence hold a technique" (its strongest token's presence
+    #: logit, `sentence_loss`) next to the token loss; 0 leaves it out
+    sentence_loss_weight: float = 0.0
     #: Weight each technique's span loss by (largest class count / its count) ** this power:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
     class_balance: float = 0.5
@@ -121,17 +124,21 @@ def batches(examples: list[WindowExample], size: int, rng: random.Random) -> Ite
 
 def collate(
     batch: list[WindowExample], specials: tuple[int, int, int], distill_weight: float
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Framed ids, mask, per-token targets (gold mixed with the teacher's where there is one)
-    and the mask of real tokens."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Framed ids, mask, per-token targets (gold mixed with the teacher's where there is one),
+    the mask of real tokens, and each real token's sentence numbered across the batch (-1 elsewhere)."""
     ids, mask = frame_rows([e.ids for e in batch], *specials)
     labels = torch.zeros((*ids.shape, batch[0].labels.shape[1]))
     valid = torch.zeros(ids.shape)
+    sentences = torch.full(ids.shape, -1, dtype=torch.long)
+    numbered = 0
     for row, example in enumerate(batch):
         n = len(example.ids)
         labels[row, 1 : n + 1] = torch.from_numpy(mixed(example.labels, example.soft_labels, distill_weight))
         valid[row, 1 : n + 1] = 1
-    return torch.from_numpy(ids), torch.from_numpy(mask), labels, valid
+        sentences[row, 1 : n + 1] = torch.from_numpy(example.sentences) + numbered
+        numbered += int(example.sentences.max(initial=-1)) + 1
+    return torch.from_numpy(ids), torch.from_numpy(mask), labels, valid, sentences
 
 
 def mixed(gold: np.ndarray, soft: np.ndarray | None, weight: float) -> np.ndarray:
@@ -149,6 +156,20 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) 
     losses = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
     per_token = losses[..., 0] + losses[..., 1:].mean(-1)
     return (per_token * valid).sum() / valid.sum()
+
+
+def sentence_loss(logits: torch.Tensor, labels: torch.Tensor, sentences: torch.Tensor) -> torch.Tensor:
+    """Does this sentence hold a technique, read off the presence channel: the sentence's
+    strongest token logit against its strongest target.
+
+    Token loss treats a lone false alarm in a clean sentence as one token among hundreds; the
+    sentence F1 a reader sees counts it as a whole wrong sentence, and this loss does too."""
+    inside = sentences >= 0
+    groups, count = sentences[inside], int(sentences.max()) + 1
+    floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype)
+    strongest = floor.scatter_reduce(0, groups, logits[..., 0][inside], "amax")
+    target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, labels[..., 0][inside], "amax")
+    return nn.functional.binary_cross_entropy_with_logits(strongest, target)
 
 
 def class_weights(targets: Iterable[int], power: float, techniques: int) -> torch.Tensor:
@@ -402,9 +423,11 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         started, seen_tokens = time.monotonic(), 0
         marked_batches = iter(dealt(marked, steps_per_epoch, rng))
         for step, batch in enumerate(batches(examples, config.batch_size, rng), start=1):
-            ids, mask, labels, valid = collate(batch, specials, config.distill_weight)
+            ids, mask, labels, valid, sentences = collate(batch, specials, config.distill_weight)
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
+            if config.sentence_loss_weight:
+                loss = loss + config.sentence_loss_weight * sentence_loss(logits, labels, sentences)
             span_batch = (
                 marked_spans(model, next(marked_batches), specials, config.distill_weight)
                 if marked

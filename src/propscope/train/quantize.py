@@ -123,6 +123,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         f"--batch-size {training['batch_size']} --seed {training['seed']}"
         + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
         + f" --class-balance {training.get('class_balance', 0)}"
+        + (f" --sentence-loss-weight {weight}" if (weight := training.get("sentence_loss_weight")) else "")
         + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
