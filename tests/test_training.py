@@ -93,6 +93,21 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     )
     assert analysis[0]["model_id"] == "shipped"
 
+    # after a change to decoding, rescore re-measures what ship recorded (here: nothing changed)
+    result = run_cli("rescore", str(shipped), "--dev-dir", str(dev), "--notes", str(notes))
+    assert result.returncode == 0, result.stderr[-2000:]
+    rescored = json.loads((shipped / "propscope-model.json").read_text())
+    assert rescored["rescored"] is True
+    assert rescored["dev"] == description["dev"] and rescored["thresholds"] == description["thresholds"]
+    assert rescored["command"] == description["command"] + f" && propscope rescore {tmp_path.name}/shipped --notes " + (
+        f"{tmp_path.name}/notes.md"
+    )
+    card = (shipped / "MODEL_CARD.md").read_text()
+    assert "re-measured (`propscope rescore`)" in card and "- **Smoke models flag little.**" in card
+    refused = run_cli("rescore", str(trained))
+    assert refused.returncode == 1 and "was not made by 'propscope ship'" in refused.stderr
+    assert "model folder not found" in run_cli("rescore", str(tmp_path / "nowhere")).stderr
+
 
 def smoke_config(ptc_dir: Path, **settings: Any) -> TrainConfig:
     """Seconds of training: two articles, batches of four."""

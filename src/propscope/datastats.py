@@ -97,3 +97,26 @@ def corpus_stats(corpus: PtcCorpus) -> CorpusStats:
         ),
         span_length=length_summary([span.end - span.start for span in spans]),
     )
+
+
+def repetition_by_occurrences(corpus: PtcCorpus, last: int = 5) -> dict[int, tuple[int, int]]:
+    """{how often a gold span's phrase occurs in its article as whole words: (distinct gold
+    spans, of them Repetition)}, counts of `last` or more together: the evidence behind
+    `detect.predict.REPETITION_OCCURRENCES`."""
+    from propscope.detect.features import occurrences
+    from propscope.detect.predict import REPETITION
+
+    spans: Counter[int] = Counter()
+    repeated: Counter[int] = Counter()
+    for article_id, gold in corpus.tc_spans().items():
+        lowered = corpus.articles[article_id].text.lower()
+        for span in set(gold):
+            count = min(last, occurrences(lowered, span.start, span.end, whole_words=True))
+            spans[count] += 1
+            repeated[count] += span.technique == REPETITION
+    return {count: (spans[count], repeated[count]) for count in sorted(spans)}
+
+
+def repetition_majority(rows: dict[int, tuple[int, int]]) -> int:
+    """The fewest occurrences from which Repetition is the label of most gold spans."""
+    return min(count for count, (spans, repetition) in rows.items() if repetition / spans > 0.5)

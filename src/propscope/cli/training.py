@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -175,8 +176,6 @@ def ship(
 
     Example: propscope ship runs/minilm --out src/propscope/models/propscope-minilm
     """
-    import json
-
     from propscope.detect.runtime import MODEL_FILE
     from propscope.errors import InputError
     from propscope.formats.files import read_text_file
@@ -187,17 +186,15 @@ def ship(
         raise InputError(
             f"is not a trained model folder (no {MODEL_FILE}); give the --out of 'propscope train'", path=trained
         )
-    scheme = json.loads(read_text_file(trained / MODEL_FILE)).get("scheme", techniques.DEFAULT_SCHEME)
-    settings = state(ctx).settings
-    default_dev = settings.semeval2023_folder() if scheme == techniques.SEMEVAL2023.name else settings.ptc_folder("dev")
     if precision not in ("auto", "int8", "fp32"):
         raise typer.BadParameter("expected auto, int8 or fp32", param_hint="--precision")
     if span_input not in (None, "marked"):
         raise typer.BadParameter("expected marked (or leave it out)", param_hint="--span-input")
+    scheme = json.loads(read_text_file(trained / MODEL_FILE)).get("scheme", techniques.DEFAULT_SCHEME)
     description = ship_model(
         trained,
         out,
-        dev_dir or default_dev,
+        dev_dir or _default_dev(ctx, scheme),
         out.name,
         notes=notes,
         precision=precision,
@@ -206,6 +203,40 @@ def ship(
     print_json({"precision": description["precision"], "variants": description["variants"]})
 
 
+def rescore(
+    ctx: typer.Context,
+    model: Annotated[Path, typer.Argument(help="A model folder written by 'propscope ship'.")],
+    dev_dir: Annotated[
+        Path | None, typer.Option(help="Dev folder. Default: as for 'propscope evaluate --split dev'.")
+    ] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Markdown with failure modes seen on real articles, for the model card.")
+    ] = None,
+) -> None:
+    """Re-measure a shipped model on dev after a change to the decoding rules, and rewrite the
+    figures it records and its model card; weights, thresholds and calibration stay as shipped.
+
+    Example: propscope rescore src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
+    """
+    from propscope.detect.runtime import ModelRuntime
+    from propscope.errors import InputError
+    from propscope.train.quantize import QUICK_CHECK_KEY
+    from propscope.train.quantize import rescore as rescore_model
+
+    runtime = ModelRuntime.load(model)  # a missing or damaged folder gets its one-line error here
+    if QUICK_CHECK_KEY not in runtime.description:
+        raise InputError("was not made by 'propscope ship' (it records no dev figures); ship it first", path=model)
+    description = rescore_model(model, dev_dir or _default_dev(ctx, runtime.scheme), notes)
+    print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
+
+
+def _default_dev(ctx: typer.Context, scheme: str) -> Path:
+    """The dev folder of a scheme: the PTC dev split, or the SemEval-2023 folder."""
+    settings = state(ctx).settings
+    return settings.semeval2023_folder() if scheme == techniques.SEMEVAL2023.name else settings.ptc_folder("dev")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(ship)
+    app.command()(rescore)

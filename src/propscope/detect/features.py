@@ -18,11 +18,22 @@ N_FEATURES = 6
 _WORD = re.compile(r"\w+")
 
 
+def occurrences(lowered_text: str, start: int, end: int, *, whole_words: bool = False) -> int:
+    """How often the span's phrase (case-folded, trimmed) appears in its article, itself
+    included; `lowered_text` is the article in lower case. With `whole_words`, only where it
+    is not part of a longer word ("war" is not in "award"); without, as the span head's
+    feature has always counted it (its trained weights expect that count)."""
+    phrase = lowered_text[start:end].strip()
+    if not phrase:
+        return 1
+    if not whole_words:
+        return lowered_text.count(phrase)
+    return max(1, len(re.findall(rf"(?<!\w){re.escape(phrase)}(?!\w)", lowered_text)))
+
+
 def span_features(text: str, start: int, end: int, lowered_text: str | None = None) -> NDArray[np.float32]:
     """Length, repetition elsewhere in the article, sentence coverage and punctuation cues."""
     lowered = lowered_text if lowered_text is not None else text.lower()
-    phrase = lowered[start:end].strip()
-    occurrences = lowered.count(phrase) if phrase else 1
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
@@ -31,7 +42,7 @@ def span_features(text: str, start: int, end: int, lowered_text: str | None = No
     return np.asarray(
         [
             math.log1p(words),
-            math.log1p(max(0, occurrences - 1)),
+            math.log1p(max(0, occurrences(lowered, start, end) - 1)),
             min(1.0, (end - start) / line_length),
             float("?" in text[start : min(len(text), end + 1)]),
             float("!" in text[start : min(len(text), end + 1)]),

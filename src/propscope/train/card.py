@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from propscope import techniques
+from propscope.detect.predict import REPETITION, REPETITION_OCCURRENCES
 
 
 def _row(values: list[str]) -> str:
@@ -115,7 +116,13 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         f"- Decoding, tuned on dev for the shipped precision (four numbers, chosen on a grid for the best SI + FLC "
         f"+ sentence F1): a passage grows over tokens scoring at least {thresholds.get('extend')}, may jump "
         f"{thresholds['max_gap']} weak token(s), is reported when its score reaches {thresholds['span']}, and "
-        f"carries a second technique when the classifier gives that one at least {thresholds['second_technique']}.",
+        f"carries a second technique when the classifier gives that one at least {thresholds['second_technique']}"
+        + (
+            f"; a passage whose phrase appears {REPETITION_OCCURRENCES} or more times in its article is named "
+            f"{REPETITION} first (the majority label of such spans in PTC train)."
+            if REPETITION in scheme.names
+            else "."
+        ),
     ]
     marked = description.get("marked_head")
     if description.get("span_input") == "marked":
@@ -184,7 +191,13 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             )
         )
     lines += _article_level_lines(dev)
-    lines += ["", "Both precisions, each with its own tuned thresholds (F1):", ""]
+    if description.get("rescored"):
+        lines += [
+            "",
+            "These figures were re-measured (`propscope rescore`) after a change to the decoding rules, with the "
+            "thresholds and calibration as shipped.",
+        ]
+    lines += ["", "Both precisions as compared when shipping, each with its own tuned thresholds (F1):", ""]
     lines += [_row(["variant", "SI", "TC", "FLC", "sentence"]), _row(["---"] * 5)]
     for variant, values in description["variants"].items():
         f1 = values["dev_f1"]

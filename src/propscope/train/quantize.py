@@ -76,12 +76,22 @@ def output_difference(first: Path, second: Path, dev_dir: Path) -> float:
     return float(np.concatenate(differences).std()) if differences else 0.0
 
 
+#: The least tolerance of a quick-check F1. The default model's ten-article figures, recorded on
+#: the machine that shipped it, came out 0.0101 lower in SI and 0.0235 lower in FLC on an
+#: AVX2-only AMD EPYC with onnxruntime 1.32 (TC and sentence F1 equal; full dev within 0.0012),
+#: beyond what the noise draws below gave (SI 0.0061, FLC 0.0214): on ten articles one passage
+#: crossing a threshold moves FLC by that much. Larger breakage still fails, and the slow test
+#: holds full dev to 0.01.
+MIN_QUICK_CHECK_TOLERANCE = 0.03
+
+
 def quick_check_tolerance(folder: Path, dev_dir: Path, noise: float, draws: int = 10) -> dict[str, float]:
     """How far the quick-check F1 may move on another x86-64 CPU, measured: the largest change
     over `draws` runs whose encoder outputs carry noise of the size quantisation itself causes
-    (int8 against fp32), a generous bound for kernels that differ only in rounding. With 7-bit
-    weights the integer products agree on every CPU; only rounding in the float operators and
-    in requantised activations differs, far below that noise."""
+    (int8 against fp32), and never less than a change seen between two machines
+    (`MIN_QUICK_CHECK_TOLERANCE`). With 7-bit weights the integer products agree on every CPU;
+    rounding in the float operators and in requantised activations, and onnxruntime's kernels
+    from one version to the next, still differ."""
     runtime = ModelRuntime.load(folder)
     base = evaluate_model(runtime, dev_dir, split="dev", limit=QUICK_CHECK_ARTICLES).f1()
     rng = np.random.default_rng(13)
@@ -90,7 +100,7 @@ def quick_check_tolerance(folder: Path, dev_dir: Path, noise: float, draws: int 
         noisy = replace(runtime, session=NoisySession(runtime.session, noise, rng))
         scores = evaluate_model(noisy, dev_dir, split="dev", limit=QUICK_CHECK_ARTICLES).f1()
         worst = {task: max(worst[task], abs(scores[task] - base[task])) for task in base}
-    return {task: round(max(0.002, value), 4) for task, value in worst.items()}
+    return {task: round(max(MIN_QUICK_CHECK_TOLERANCE, value), 4) for task, value in worst.items()}
 
 
 def quantize_encoder(source: Path, target: Path) -> None:
@@ -222,6 +232,31 @@ def ship(
     write_model_card(out, description, notes_text)
     for data in variants.values():
         shutil.rmtree(data["folder"])
+    return description
+
+
+RESCORED_KEY = "rescored"
+
+
+def rescore(folder: Path, dev_dir: Path, notes: Path | None = None) -> dict[str, Any]:
+    """Re-measure a shipped model folder on dev with today's decoding and rewrite what it
+    records (dev scores, the quick check and its tolerance) and its model card; encoder, heads,
+    thresholds and calibration stay as shipped. For a change to the decoding rules, which
+    would otherwise leave every shipped model's card and CI check stating figures that the
+    code no longer gives. The tolerance keeps the quantisation noise measured when shipping
+    (the fp32 encoder is not shipped)."""
+    notes_text = read_text_file(notes) if notes is not None else None
+    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    noise = float(description[TOLERANCE_KEY]["noise"])
+    description["dev"] = evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev").to_dict()
+    description[QUICK_CHECK_KEY] = quick_check_scores(folder, dev_dir)
+    description[TOLERANCE_KEY] = quick_check_tolerance(folder, dev_dir, noise) | {"noise": noise}
+    description[RESCORED_KEY] = True
+    step = f" && propscope rescore {_shown(folder)}" + (f" --notes {_shown(notes)}" if notes is not None else "")
+    if not description["command"].endswith(step):
+        description["command"] += step  # so that the card's command still remakes the card
+    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_model_card(folder, description, notes_text)
     return description
 
 
