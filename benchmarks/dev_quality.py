@@ -29,11 +29,7 @@ def dev_scores(model: str, limit: int | None) -> tuple[str, dict[str, Any], dict
     """The model's scheme, its dev evaluation and the dev spans per technique (a technique
     without one has no F1 worth showing: the scorer's 0/0 reads as 1.0)."""
     runtime = ModelRuntime.load(Path(model))
-    settings = Settings()
-    if runtime.scheme == techniques.SEMEVAL2023.name:
-        folder = settings.semeval2023_folder()
-    else:
-        folder = settings.ptc_folder("dev")
+    folder = Settings().dev_folder(runtime.scheme)
     scores = evaluate_model(runtime, folder, split="dev", limit=limit).to_dict()
     return runtime.scheme, scores, folder_counts(folder, runtime.scheme, "dev", limit)["per_technique"]
 

@@ -23,7 +23,6 @@ from unittest import mock
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from propscope import techniques  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.datastats import repetition_by_occurrences, repetition_majority  # noqa: E402
 from propscope.detect import predict  # noqa: E402
@@ -55,8 +54,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for model in args.models:
         runtime = ModelRuntime.load(Path(model) if model else None)
-        semeval2023 = runtime.scheme == techniques.SEMEVAL2023.name
-        dev = settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("dev")
+        dev = settings.dev_folder(runtime.scheme)
         for rule, cut in (("without", 10**9), ("with", predict.REPETITION_OCCURRENCES)):
             with mock.patch.object(predict, "REPETITION_OCCURRENCES", cut):
                 scores = evaluate_model(runtime, dev, split="dev")

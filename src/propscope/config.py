@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from propscope.errors import InputError
 from propscope.fetch import FetchPolicy
+from propscope.techniques import SEMEVAL2023
 
 SHARED_PTC = Path("shared") / "data" / "ptc-semeval2020"
 SHARED_SEMEVAL2023 = Path("shared") / "data" / "semeval2023-task3-en"
@@ -88,6 +89,11 @@ class Settings(BaseSettings):
 
     def semeval2023_folder(self) -> Path:
         return find_data(self.semeval2023_dir, SHARED_SEMEVAL2023, "PROPSCOPE_SEMEVAL2023_DIR")
+
+    def dev_folder(self, scheme: str) -> Path:
+        """Where a model of `scheme` is chosen and scored: the PTC dev split, or the SemEval-2023
+        folder (whose dev-ids.txt names its dev articles)."""
+        return self.semeval2023_folder() if scheme == SEMEVAL2023.name else self.ptc_folder("dev")
 
     def fetch_policy(self) -> FetchPolicy:
         return FetchPolicy.from_allow_list(self.fetch_allow, timeout=self.fetch_timeout, max_bytes=self.fetch_max_bytes)

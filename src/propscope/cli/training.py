@@ -125,7 +125,7 @@ def train(
         base=base,
         scheme=scheme,
         train_dir=str(train_dir or (settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("train"))),
-        dev_dir=str(dev_dir or (settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("dev"))),
+        dev_dir=str(dev_dir or settings.dev_folder(scheme)),
         epochs=epochs,
         learning_rate=learning_rate,
         batch_size=batch_size,
@@ -194,7 +194,7 @@ def ship(
     description = ship_model(
         trained,
         out,
-        dev_dir or _default_dev(ctx, scheme),
+        dev_dir or state(ctx).settings.dev_folder(scheme),
         out.name,
         notes=notes,
         precision=precision,
@@ -226,14 +226,8 @@ def rescore(
     runtime = ModelRuntime.load(model)  # a missing or damaged folder gets its one-line error here
     if QUICK_CHECK_KEY not in runtime.description:
         raise InputError("was not made by 'propscope ship' (it records no dev figures); ship it first", path=model)
-    description = rescore_model(model, dev_dir or _default_dev(ctx, runtime.scheme), notes)
+    description = rescore_model(model, dev_dir or state(ctx).settings.dev_folder(runtime.scheme), notes)
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
-
-
-def _default_dev(ctx: typer.Context, scheme: str) -> Path:
-    """The dev folder of a scheme: the PTC dev split, or the SemEval-2023 folder."""
-    settings = state(ctx).settings
-    return settings.semeval2023_folder() if scheme == techniques.SEMEVAL2023.name else settings.ptc_folder("dev")
 
 
 def register(app: typer.Typer) -> None:

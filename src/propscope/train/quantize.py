@@ -85,15 +85,16 @@ def output_difference(first: Path, second: Path, dev_dir: Path) -> float:
 MIN_QUICK_CHECK_TOLERANCE = 0.03
 
 
-def quick_check_tolerance(folder: Path, dev_dir: Path, noise: float, draws: int = 10) -> dict[str, float]:
+def quick_check_tolerance(
+    folder: Path, dev_dir: Path, base: dict[str, float], noise: float, draws: int = 10
+) -> dict[str, float]:
     """How far the quick-check F1 may move on another x86-64 CPU, measured: the largest change
     over `draws` runs whose encoder outputs carry noise of the size quantisation itself causes
     (int8 against fp32), and never less than a change seen between two machines
-    (`MIN_QUICK_CHECK_TOLERANCE`). With 7-bit weights the integer products agree on every CPU;
-    rounding in the float operators and in requantised activations, and onnxruntime's kernels
-    from one version to the next, still differ."""
+    (`MIN_QUICK_CHECK_TOLERANCE`); `base` is the folder's own quick check. With 7-bit weights
+    the integer products agree on every CPU; rounding in the float operators and in requantised
+    activations, and onnxruntime's kernels from one version to the next, still differ."""
     runtime = ModelRuntime.load(folder)
-    base = evaluate_model(runtime, dev_dir, split="dev", limit=QUICK_CHECK_ARTICLES).f1()
     rng = np.random.default_rng(13)
     worst = dict.fromkeys(base, 0.0)
     for _ in range(draws):
@@ -222,14 +223,8 @@ def ship(
     (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     if description.get("scheme") == techniques.SEMEVAL2023.name:
         fit_article_heads(out, Path(training["train_dir"]))
-    # the folder as written (calibration maps stored to 6 digits) is what users run and what
-    # `propscope evaluate` scores, so the card reports that
-    description["dev"] = evaluate_model(ModelRuntime.load(out), dev_dir, split="dev").to_dict()
-    description[QUICK_CHECK_KEY] = quick_check_scores(out, dev_dir)
     noise = output_difference(variants["int8"]["folder"], variants["fp32"]["folder"], dev_dir)
-    description[TOLERANCE_KEY] = quick_check_tolerance(out, dev_dir, noise) | {"noise": round(noise, 5)}
-    (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
-    write_model_card(out, description, notes_text)
+    record_figures(out, description, dev_dir, noise, notes_text)
     for data in variants.values():
         shutil.rmtree(data["folder"])
     return description
@@ -245,19 +240,28 @@ def rescore(folder: Path, dev_dir: Path, notes: Path | None = None) -> dict[str,
     would otherwise leave every shipped model's card and CI check stating figures that the
     code no longer gives. The tolerance keeps the quantisation noise measured when shipping
     (the fp32 encoder is not shipped)."""
-    notes_text = read_text_file(notes) if notes is not None else None
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-    noise = float(description[TOLERANCE_KEY]["noise"])
-    description["dev"] = evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev").to_dict()
-    description[QUICK_CHECK_KEY] = quick_check_scores(folder, dev_dir)
-    description[TOLERANCE_KEY] = quick_check_tolerance(folder, dev_dir, noise) | {"noise": noise}
     description[RESCORED_KEY] = True
     step = f" && propscope rescore {_shown(folder)}" + (f" --notes {_shown(notes)}" if notes is not None else "")
     if not description["command"].endswith(step):
         description["command"] += step  # so that the card's command still remakes the card
+    noise = float(description[TOLERANCE_KEY]["noise"])
+    record_figures(folder, description, dev_dir, noise, read_text_file(notes) if notes is not None else None)
+    return description
+
+
+def record_figures(
+    folder: Path, description: dict[str, Any], dev_dir: Path, noise: float, notes_text: str | None
+) -> None:
+    """Measure the model folder as written (calibration maps stored to 6 digits: what users run
+    and what `propscope evaluate` scores) on dev and on the quick check, with the quick check's
+    tolerance for quantisation noise `noise`, and write them into its description and card."""
+    description["dev"] = evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev").to_dict()
+    quick_check = quick_check_scores(folder, dev_dir)
+    description[QUICK_CHECK_KEY] = quick_check
+    description[TOLERANCE_KEY] = quick_check_tolerance(folder, dev_dir, quick_check, noise) | {"noise": round(noise, 5)}
     (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     write_model_card(folder, description, notes_text)
-    return description
 
 
 def fit_article_heads(folder: Path, train_dir: Path) -> None:
