@@ -29,8 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, marked_head_inputs  # noqa: E402
-from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, peaks_of, ranges_of  # noqa: E402
+from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck  # noqa: E402
+from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, ranges_of  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import encode_dev  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
@@ -64,25 +64,24 @@ class RememberedReadings:
     def check_weight(self) -> float:
         return self.marked.check_weight
 
-    def inputs(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+    def readings(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         missing = [r for r in dict.fromkeys(ranges) if (text, *r) not in self.memory]
         if missing:
-            marked = self.marked
-            rows = marked_head_inputs(marked.tokenizer, marked.run, marked.specials, text, missing)
+            rows = self.marked.readings(text, missing)
             self.memory.update({(text, *r): row for r, row in zip(missing, rows, strict=True)})
         return np.stack([self.memory[(text, *r)] for r in ranges])
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), np.float32)
-        return self.marked.head.probabilities(self.inputs(text, ranges))
+        return self.marked.techniques(text, encoded, ranges, self.readings(text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         if not passages:
             return np.zeros(0, np.float32), np.zeros((0, len(self.names)), np.float32)
-        return self.marked.judge(self.inputs(text, ranges_of(passages)), peaks_of(passages))
+        return self.marked.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
 
 
 def main() -> None:
@@ -111,7 +110,8 @@ def main() -> None:
     heads: dict[int, SpanHead] = {}
     for epochs, weight in rows:
         if epochs and epochs not in heads:
-            heads[epochs] = fit_check_head(readings, replace(settings, head=replace(settings.head, epochs=epochs)))
+            fitted = replace(settings, head=replace(settings.head, epochs=epochs))
+            heads[epochs] = fit_check_head(readings, fitted, runtime.hidden_size)
         check = PassageCheck(heads[epochs], weight) if epochs else None
         classifier.marked = replace(marked, check=check)
         thresholds, calibration, scores = tuner.tune(encoded, classifier)

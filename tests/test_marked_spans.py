@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from propscope.detect.marked_spans import MarkedInput, marked_input, marked_text, pooled_marked
-from propscope.detect.predict import Encoded
+from propscope.detect.predict import Encoded, SpanHead
 from propscope.detect.tuning import RememberingClassifier
 from propscope.detect.windows import load_tokenizer
 
@@ -182,3 +182,23 @@ def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_r
     classifier.read_passages.clear()
     reported_passages(text, encoded, classifier, Thresholds(span=0.5, extend=0.15), UNCALIBRATED)
     assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Vile", "Cowards"]  # sqrt(0.2) < 0.5
+
+
+def test_a_head_of_several_members_gives_the_mean_of_their_probabilities() -> None:
+    from propscope.train.marked_head import stacked
+
+    rng = np.random.default_rng(3)
+
+    def member() -> SpanHead:
+        w1, b1 = rng.normal(size=(4, 6)).astype(np.float32), rng.normal(size=4).astype(np.float32)
+        w2, b2 = rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=3).astype(np.float32)
+        return SpanHead(w1, b1, w2, b2, names=("A", "B", "C"))
+
+    heads = [member(), member()]
+    inputs = rng.normal(size=(5, 6)).astype(np.float32)
+    both = stacked(heads)
+    assert both.w1.shape == (2, 4, 6) and both.names == ("A", "B", "C")
+    expected = (heads[0].probabilities(inputs) + heads[1].probabilities(inputs)) / 2
+    np.testing.assert_allclose(both.probabilities(inputs), expected, rtol=1e-6)
+    assert not np.allclose(heads[0].probabilities(inputs), expected)  # the members do differ
+    assert stacked(heads[:1]) is heads[0]

@@ -282,6 +282,7 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     import shutil
 
     from propscope.article import Span
+    from propscope.detect.features import N_FEATURES
     from propscope.detect.marked_spans import MarkedSpanClassifier
     from propscope.detect.predict import label_given_spans
     from propscope.detect.runtime import ModelRuntime, default_model_dir
@@ -291,12 +292,56 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     folder = tmp_path / "model"
     shutil.copytree(default_model_dir(), folder)
     recorded = fit_marked_head(folder, tiny_ptc, MarkedHeadSettings(epochs=40, learning_rate=1e-2))
-    assert recorded["spans"] == 3 and recorded["epochs"] == 40
+    assert recorded["spans"] == 3 and recorded["epochs"] == 40 and recorded["article_vectors"] is True
     assert json.loads((folder / "propscope-model.json").read_text())["span_input"] == "marked"
     runtime = ModelRuntime.load(folder)
-    assert isinstance(runtime.classifier, MarkedSpanClassifier)
+    assert isinstance(runtime.classifier, MarkedSpanClassifier) and runtime.classifier.article_vectors
+    # five heads (seeds 13 to 17), each reading [marked span, marked input, article mean, article max] vectors
+    # and the features into 384 units; their probabilities are averaged
+    assert runtime.head.w1.shape == (5, runtime.hidden_size, 4 * runtime.hidden_size + N_FEATURES)
+    assert recorded["members"] == 5 and recorded["seed"] == 13
     gold = [Span(21, 28, "Loaded_Language"), Span(21, 35, "Name_Calling,Labeling"), Span(48, 64, "Flag-Waving")]
     assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold
+
+
+def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    # the shipped model as it was before its head read the article pass: one head on the marked reading
+    fit_marked_head(folder, tiny_ptc, MarkedHeadSettings(epochs=2, members=1), article_vectors=False)
+    assert ModelRuntime.load(folder).head.w1.shape == (384, 2 * 384 + N_FEATURES)
+    before = json.loads((folder / "propscope-model.json").read_text())
+    notes = tmp_path / "notes.md"
+    notes.write_text("- **Refitted in a test.** Seen once.\n")
+    result = run_cli(
+        "refit", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc), "--notes", str(notes)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    after = json.loads((folder / "propscope-model.json").read_text())
+    assert after["marked_head"]["article_vectors"] is True and after["marked_head"]["spans"] == 3
+    assert ModelRuntime.load(folder).head.w1.shape == (5, 384, 4 * 384 + N_FEATURES)
+    assert after["dev"]["si"]["gold"] == 2  # re-measured on the dev folder given: the tiny article's passages
+    assert json.loads(result.stdout)["dev"]["tc"] == after["dev"]["tc"]["f1"]
+    assert after["passage_check"] == before["passage_check"]  # the check and the encoder stay as shipped
+    assert (folder / "encoder.onnx").read_bytes() == (default_model_dir() / "encoder.onnx").read_bytes()
+    assert after["command"] == before["command"] + f" && propscope refit {tmp_path.name}/model --notes " + (
+        f"{tmp_path.name}/notes.md"
+    )
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "together with each span's mean and max vectors from its article's own encoding" in card
+    assert "5 heads with seeds 13 to 17, their probabilities averaged" in card
+    assert "- **Refitted in a test.**" in card
+    assert ModelRuntime.load(folder).classifier.article_vectors  # type: ignore[attr-defined]
+
+    pooled = run_cli("refit", str(default_model_dir("semeval2023")), "--train-dir", str(tiny_ptc))
+    assert pooled.returncode == 1 and "only a model shipped with --span-input marked" in pooled.stderr
+    assert "model folder not found" in run_cli("refit", str(tmp_path / "nowhere")).stderr
 
 
 def test_passage_check_is_fitted_on_the_taggers_candidates_and_loaded_with_the_model(

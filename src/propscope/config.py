@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     def semeval2023_folder(self) -> Path:
         return find_data(self.semeval2023_dir, SHARED_SEMEVAL2023, "PROPSCOPE_SEMEVAL2023_DIR")
 
+    def train_folder(self, scheme: str) -> Path:
+        """Where a model of `scheme` is trained: the PTC train split, or the SemEval-2023 folder
+        (its articles outside dev-ids.txt)."""
+        return self.semeval2023_folder() if scheme == SEMEVAL2023.name else self.ptc_folder("train")
+
     def dev_folder(self, scheme: str) -> Path:
         """Where a model of `scheme` is chosen and scored: the PTC dev split, or the SemEval-2023
         folder (whose dev-ids.txt names its dev articles)."""

@@ -1,16 +1,26 @@
-"""Commands that make models: train, ship."""
+"""Commands that make models: train, ship, and rescore or refit a shipped one."""
 
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from propscope import techniques
 from propscope.cli.common import print_json, state
+
+if TYPE_CHECKING:
+    from propscope.detect.runtime import ModelRuntime
+
+NotesOption = Annotated[
+    Path | None, typer.Option(help="Markdown with failure modes seen on real articles, for the model card.")
+]
+ShippedDevOption = Annotated[
+    Path | None, typer.Option(help="Dev folder. Default: as for 'propscope evaluate --split dev'.")
+]
 
 
 def train(
@@ -120,11 +130,10 @@ def train(
         format="%(asctime)s %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
     )
-    semeval2023 = scheme == techniques.SEMEVAL2023.name
     config = TrainConfig(
         base=base,
         scheme=scheme,
-        train_dir=str(train_dir or (settings.semeval2023_folder() if semeval2023 else settings.ptc_folder("train"))),
+        train_dir=str(train_dir or settings.train_folder(scheme)),
         dev_dir=str(dev_dir or settings.dev_folder(scheme)),
         epochs=epochs,
         learning_rate=learning_rate,
@@ -150,9 +159,7 @@ def ship(
         "src/propscope/models/propscope-minilm"
     ),
     dev_dir: Annotated[Path | None, typer.Option(help="PTC dev folder. Default: <PROPSCOPE_PTC_DIR>/dev.")] = None,
-    notes: Annotated[
-        Path | None, typer.Option(help="Markdown with failure modes seen on real articles, for the model card.")
-    ] = None,
+    notes: NotesOption = None,
     precision: Annotated[
         str,
         typer.Option(
@@ -203,30 +210,71 @@ def ship(
     print_json({"precision": description["precision"], "variants": description["variants"]})
 
 
+def shipped_runtime(model: Path) -> ModelRuntime:
+    """The model folder loaded, or a one-line error when it is missing, damaged, or was not
+    made by 'propscope ship' (which records the dev figures rescore and refit rewrite)."""
+    from propscope.detect.runtime import ModelRuntime
+    from propscope.errors import InputError
+    from propscope.train.quantize import QUICK_CHECK_KEY
+
+    runtime = ModelRuntime.load(model)
+    if QUICK_CHECK_KEY not in runtime.description:
+        raise InputError("was not made by 'propscope ship' (it records no dev figures); ship it first", path=model)
+    return runtime
+
+
 def rescore(
     ctx: typer.Context,
     model: Annotated[Path, typer.Argument(help="A model folder written by 'propscope ship'.")],
-    dev_dir: Annotated[
-        Path | None, typer.Option(help="Dev folder. Default: as for 'propscope evaluate --split dev'.")
-    ] = None,
-    notes: Annotated[
-        Path | None, typer.Option(help="Markdown with failure modes seen on real articles, for the model card.")
-    ] = None,
+    dev_dir: ShippedDevOption = None,
+    notes: NotesOption = None,
 ) -> None:
     """Re-measure a shipped model on dev after a change to the decoding rules, and rewrite the
     figures it records and its model card; weights, thresholds and calibration stay as shipped.
 
     Example: propscope rescore src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
     """
-    from propscope.detect.runtime import ModelRuntime
-    from propscope.errors import InputError
-    from propscope.train.quantize import QUICK_CHECK_KEY
     from propscope.train.quantize import rescore as rescore_model
 
-    runtime = ModelRuntime.load(model)  # a missing or damaged folder gets its one-line error here
-    if QUICK_CHECK_KEY not in runtime.description:
-        raise InputError("was not made by 'propscope ship' (it records no dev figures); ship it first", path=model)
+    runtime = shipped_runtime(model)
     description = rescore_model(model, dev_dir or state(ctx).settings.dev_folder(runtime.scheme), notes)
+    print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
+
+
+def refit(
+    ctx: typer.Context,
+    model: Annotated[Path, typer.Argument(help="A model folder written by 'propscope ship --span-input marked'.")],
+    train_dir: Annotated[
+        Path | None,
+        typer.Option(help="Training folder the head is fitted on. Default: as for 'propscope train'."),
+    ] = None,
+    dev_dir: ShippedDevOption = None,
+    notes: NotesOption = None,
+) -> None:
+    """Refit a shipped marked model's span head as 'propscope ship' now fits it (marked reading plus
+    the article's own vectors), retune its thresholds on dev, and rewrite its figures and model card;
+    the encoder and passage check stay as shipped.
+
+    Example: propscope refit src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
+    """
+    from propscope.errors import InputError
+    from propscope.train.quantize import refit as refit_model
+
+    runtime = shipped_runtime(model)
+    if runtime.description.get("span_input") != "marked":
+        raise InputError(
+            "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "
+            "has a marked span head to refit",
+            path=model,
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = state(ctx).settings
+    description = refit_model(
+        model,
+        train_dir or settings.train_folder(runtime.scheme),
+        dev_dir or settings.dev_folder(runtime.scheme),
+        notes,
+    )
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
 
 
@@ -234,3 +282,4 @@ def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(ship)
     app.command()(rescore)
+    app.command()(refit)

@@ -10,6 +10,11 @@ passage. Each marked input goes through the encoder on its own: an int8 encoder 
 its activations per call, so batching passages would make one passage's technique depend on
 which others were found with it (and so on the span threshold a user picks).
 
+The technique head may also take the span's mean and max vectors from the article's own
+encoding, which the article pass has already computed: the marked reading sees the span's
+edges in a sentence or two, the article pass sees it with the window around it, and on PTC
+the two together classify better than either (`docs/BENCHMARKS.md`).
+
 The same reading can also check a candidate passage: a small head fitted on the tagger's own
 candidates in the training articles says whether a passage, read as a whole in its context,
 overlaps what annotators marked. A passage's peak says that one of its tokens looked
@@ -33,6 +38,7 @@ from propscope.detect.predict import (
     PooledSpanClassifier,
     SpanClassifier,
     SpanHead,
+    article_span_vectors,
     checked_scores,
     peaks_of,
     ranges_of,
@@ -99,18 +105,45 @@ def pooled_marked(hidden: NDArray[np.float32], item: MarkedInput) -> NDArray[np.
     return np.concatenate([hidden[item.first : item.last].mean(axis=0), hidden[:length].mean(axis=0)])
 
 
-def marked_head_inputs(
+def marked_readings(
     tokenizer: Tokenizer, run: HiddenRun, specials: tuple[int, int, int], text: str, ranges: Sequence[tuple[int, int]]
 ) -> NDArray[np.float32]:
-    """The span head's input (len(ranges), 2 * hidden + features) for each range of `text`,
-    each read marked in its context in an encoder call of its own."""
-    lowered = text.lower()
+    """`pooled_marked` (len(ranges), 2 * hidden) of each range of `text`, each read marked in
+    its context in an encoder call of its own."""
     rows = []
     for start, end in ranges:
         item = marked_input(tokenizer, text, start, end)
         hidden = run(*frame_rows([item.ids], *specials))[1][0].astype(np.float32)
-        rows.append(np.concatenate([pooled_marked(hidden, item), span_features(text, start, end, lowered)]))
-    return np.asarray(rows, dtype=np.float32)
+        rows.append(pooled_marked(hidden, item))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+
+
+def head_inputs(
+    readings: NDArray[np.float32], text: str, ranges: Sequence[tuple[int, int]], article: Encoded | None = None
+) -> NDArray[np.float32]:
+    """A head's input for each range: its marked reading, then, given the `article`'s own
+    encoding, the span's mean and max vectors from it, then `span_features`."""
+    lowered = text.lower()
+    rows = []
+    for reading, (start, end) in zip(readings, ranges, strict=True):
+        parts = [reading]
+        if article is not None:
+            parts.append(article_span_vectors(article.tokens, article.hidden, start, end))
+        parts.append(span_features(text, start, end, lowered))
+        rows.append(np.concatenate(parts))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+
+
+def marked_head_inputs(
+    tokenizer: Tokenizer,
+    run: HiddenRun,
+    specials: tuple[int, int, int],
+    text: str,
+    ranges: Sequence[tuple[int, int]],
+    article: Encoded | None = None,
+) -> NDArray[np.float32]:
+    """`head_inputs` of each range of `text`, read marked by `run`."""
+    return head_inputs(marked_readings(tokenizer, run, specials, text, ranges), text, ranges, article)
 
 
 #: the passage check's two outputs; column 1 is the verdict used
@@ -128,7 +161,8 @@ class PassageCheck:
 
 @dataclass(frozen=True)
 class MarkedSpanClassifier:
-    """Classifies spans by re-reading each one marked in its context with the model's encoder;
+    """Classifies spans by re-reading each one marked in its context with the model's encoder
+    (and, with `article_vectors`, by the span's vectors from the article's own encoding too);
     with a passage check, the same reading also scores the passage."""
 
     head: SpanHead
@@ -136,6 +170,7 @@ class MarkedSpanClassifier:
     run: HiddenRun
     specials: tuple[int, int, int]
     check: PassageCheck | None = None
+    article_vectors: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -145,36 +180,52 @@ class MarkedSpanClassifier:
     def check_weight(self) -> float:
         return self.check.weight if self.check is not None else 0.0
 
+    def readings(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        return marked_readings(self.tokenizer, self.run, self.specials, text, ranges)
+
+    def techniques(
+        self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]], readings: NDArray[np.float32]
+    ) -> NDArray[np.float32]:
+        """Technique probabilities of ranges from their marked `readings` (and the article's
+        `encoded` vectors, for a head fitted with them)."""
+        return self.head.probabilities(head_inputs(readings, text, ranges, encoded if self.article_vectors else None))
+
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), dtype=np.float32)
-        return self.head.probabilities(marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges))
+        return self.techniques(text, encoded, ranges, self.readings(text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         if not passages:
             return np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32)
-        inputs = marked_head_inputs(self.tokenizer, self.run, self.specials, text, ranges_of(passages))
-        return self.judge(inputs, peaks_of(passages))
+        return self.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
 
     def judge(
-        self, inputs: NDArray[np.float32], peaks: NDArray[np.float32]
+        self, text: str, encoded: Encoded, passages: Sequence[Passage], readings: NDArray[np.float32]
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Raw scores and technique probabilities from passages' marked readings (`read`
+        """Raw scores and technique probabilities from passages' marked `readings` (`read`
         without the encoder, for callers that keep readings)."""
-        techniques = self.head.probabilities(inputs)
+        ranges, peaks = ranges_of(passages), peaks_of(passages)
+        techniques = self.techniques(text, encoded, ranges, readings)
         if self.check is None:
             return peaks, techniques
-        return checked_scores(peaks, self.check.head.probabilities(inputs)[:, 1], self.check.weight), techniques
+        checks = self.check.head.probabilities(head_inputs(readings, text, ranges))[:, 1]
+        return checked_scores(peaks, checks, self.check.weight), techniques
 
 
 def span_classifier(
-    span_input: str, head: SpanHead, tokenizer: Tokenizer, run: HiddenRun, check: PassageCheck | None = None
+    span_input: str,
+    head: SpanHead,
+    tokenizer: Tokenizer,
+    run: HiddenRun,
+    check: PassageCheck | None = None,
+    article_vectors: bool = False,
 ) -> SpanClassifier:
     """The classifier a model's `span_input` names ("pooled" or "marked"), reading with `run`
     (ONNX Runtime when analysing, the torch network while it trains); only a marked reading
-    can carry a passage check."""
+    can carry a passage check or add the article's vectors to its head's input."""
     if span_input == "marked":
-        return MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer), check)
+        return MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer), check, article_vectors)
     return PooledSpanClassifier(head)

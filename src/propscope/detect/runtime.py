@@ -70,8 +70,18 @@ class ModelRuntime:
         """How this model classifies a span (built from the session in use, so a runtime with
         another session classifies with that one too)."""
         return span_classifier(
-            self.description.get("span_input", "pooled"), self.head, self.tokenizer, onnx_run(self.session), self.check
+            self.description.get("span_input", "pooled"),
+            self.head,
+            self.tokenizer,
+            onnx_run(self.session),
+            self.check,
+            article_vectors=bool((self.description.get("marked_head") or {}).get("article_vectors", False)),
         )
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of the encoder's hidden vectors, as its ONNX graph declares it."""
+        return int(self.session.get_outputs()[1].shape[-1])
 
     @property
     def scheme(self) -> str:

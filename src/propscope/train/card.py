@@ -130,10 +130,22 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             "- Techniques: each passage is re-read by the encoder between markers, with up to 200 characters of its "
             "paragraph on each side"
             + (
-                f"; the span head was fitted when shipping, on the shipped encoder's reading of the "
-                f"{marked['spans']:,} "
-                f"training spans ({marked['epochs']} epochs, learning rate {marked['learning_rate']}, class balance "
-                f"{marked['class_balance']}, seed {marked['seed']}), with the encoder unchanged."
+                f"; the span head was fitted on the shipped encoder's reading of the {marked['spans']:,} training "
+                "spans"
+                + (
+                    " together with each span's mean and max vectors from its article's own encoding"
+                    if marked.get("article_vectors")
+                    else ""
+                )
+                + f" ({marked['epochs']} epochs, learning rate {marked['learning_rate']}, class balance "
+                f"{marked['class_balance']}, "
+                + (
+                    f"{members} heads with seeds {marked['seed']} to {marked['seed'] + members - 1}, their "
+                    "probabilities averaged"
+                    if (members := marked.get("members", 1)) > 1
+                    else f"seed {marked['seed']}"
+                )
+                + "), with the encoder unchanged."
                 if marked
                 else "."
             )

@@ -242,12 +242,36 @@ def rescore(folder: Path, dev_dir: Path, notes: Path | None = None) -> dict[str,
     (the fp32 encoder is not shipped)."""
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description[RESCORED_KEY] = True
-    step = f" && propscope rescore {_shown(folder)}" + (f" --notes {_shown(notes)}" if notes is not None else "")
-    if not description["command"].endswith(step):
-        description["command"] += step  # so that the card's command still remakes the card
+    record_step(description, "rescore", folder, notes)
     noise = float(description[TOLERANCE_KEY]["noise"])
     record_figures(folder, description, dev_dir, noise, read_text_file(notes) if notes is not None else None)
     return description
+
+
+def refit(folder: Path, train_dir: Path, dev_dir: Path, notes: Path | None = None) -> dict[str, Any]:
+    """Refit a shipped marked model's span head as shipping now fits it (`fit_marked_head`:
+    each training span's marked reading and its vectors from the article's own encoding), retune
+    thresholds and calibration on dev for it, and rewrite the figures the folder records and its
+    model card. The encoder and the passage check stay as shipped: this brings a model shipped
+    before the head read the article's vectors up to date without its fp32 training run."""
+    notes_text = read_text_file(notes) if notes is not None else None
+    fit_marked_head(folder, train_dir)
+    tuned = tune_variant(folder, dev_dir)
+    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    description.update(
+        thresholds=tuned["thresholds"], calibration=tuned["calibration"], cross_fitted_ece=tuned["cross_fitted_ece"]
+    )
+    record_step(description, "refit", folder, notes)
+    record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
+    return description
+
+
+def record_step(description: dict[str, Any], verb: str, folder: Path, notes: Path | None) -> None:
+    """Append `propscope <verb> <folder>` to the recorded command, once, so that the card's
+    command still remakes the card."""
+    step = f" && propscope {verb} {_shown(folder)}" + (f" --notes {_shown(notes)}" if notes is not None else "")
+    if not description["command"].endswith(step):
+        description["command"] += step
 
 
 def record_figures(
