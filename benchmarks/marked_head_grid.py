@@ -33,12 +33,12 @@ sys.path.insert(0, str(REPO / "src"))
 from propscope import metrics, techniques  # noqa: E402
 from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import head_inputs, marked_readings  # noqa: E402
+from propscope.detect.marked_spans import head_inputs, marked_readings, with_article_vectors  # noqa: E402
 from propscope.detect.predict import Encoded, SpanHead, label_given_spans  # noqa: E402
 from propscope.detect.runtime import ModelRuntime, onnx_run  # noqa: E402
 from propscope.detect.windows import special_ids  # noqa: E402
 from propscope.formats.ptc import PtcCorpus, read_ptc_folder  # noqa: E402
-from propscope.train.marked_head import MarkedHeadSettings, stacked, train_head  # noqa: E402
+from propscope.train.marked_head import MarkedHeadSettings, train_head  # noqa: E402
 
 EPOCHS = (4, 8, 12, 16, 20)
 LEARNING_RATES = (3e-4, 1e-3)
@@ -87,10 +87,12 @@ def read(runtime: ModelRuntime, corpus: PtcCorpus) -> ReadCorpus:
     for article_id, spans in gold.items():
         text = corpus.articles[article_id].text
         ranges = sorted({(s.start, s.end) for s in spans})
-        readings = marked_readings(runtime.tokenizer, run, specials, text, ranges)
-        for form, article in ((marked, None), (with_article, encoded[article_id])):
-            rows = head_inputs(readings, text, ranges, article)
-            form.update({(text, start, end): row for (start, end), row in zip(ranges, rows, strict=True)})
+        rows = head_inputs(marked_readings(runtime.tokenizer, run, specials, text, ranges), text, ranges)
+        for form, form_rows in (
+            (marked, rows),
+            (with_article, with_article_vectors(rows, encoded[article_id], ranges)),
+        ):
+            form.update({(text, start, end): row for (start, end), row in zip(ranges, form_rows, strict=True)})
     return ReadCorpus(corpus, gold, encoded, marked, with_article)
 
 
@@ -155,7 +157,7 @@ def main() -> None:
             fit(train, sorted(train.gold), article_vectors, replace(single, seed=seed), hidden) for seed in seeds
         ]
         alone = [dev_scores(dev, head, article_vectors).f1 for head in members]
-        averaged = dev_scores(dev, stacked(members), article_vectors)
+        averaged = dev_scores(dev, SpanHead.averaging(members), article_vectors)
         found = sum(1 for value in averaged.per_technique.values() if value > 0)
         cv = cross_validated(train, article_vectors, single, hidden)
         print(

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck  # noqa: E402
+from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, head_inputs  # noqa: E402
 from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, ranges_of  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import encode_dev  # noqa: E402
@@ -74,7 +74,7 @@ class RememberedReadings:
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), np.float32)
-        return self.marked.techniques(text, encoded, ranges, self.readings(text, ranges))
+        return self.marked.techniques(encoded, ranges, head_inputs(self.readings(text, ranges), text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]

@@ -185,8 +185,6 @@ def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_r
 
 
 def test_a_head_of_several_members_gives_the_mean_of_their_probabilities() -> None:
-    from propscope.train.marked_head import stacked
-
     rng = np.random.default_rng(3)
 
     def member() -> SpanHead:
@@ -196,9 +194,9 @@ def test_a_head_of_several_members_gives_the_mean_of_their_probabilities() -> No
 
     heads = [member(), member()]
     inputs = rng.normal(size=(5, 6)).astype(np.float32)
-    both = stacked(heads)
+    both = SpanHead.averaging(heads)
     assert both.w1.shape == (2, 4, 6) and both.names == ("A", "B", "C")
     expected = (heads[0].probabilities(inputs) + heads[1].probabilities(inputs)) / 2
     np.testing.assert_allclose(both.probabilities(inputs), expected, rtol=1e-6)
     assert not np.allclose(heads[0].probabilities(inputs), expected)  # the members do differ
-    assert stacked(heads[:1]) is heads[0]
+    assert SpanHead.averaging(heads[:1]) is heads[0]

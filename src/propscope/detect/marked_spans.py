@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
-from propscope.detect.features import span_features
+from propscope.detect.features import N_FEATURES, span_features
 from propscope.detect.predict import (
     Encoded,
     Passage,
@@ -115,23 +115,24 @@ def marked_readings(
         item = marked_input(tokenizer, text, start, end)
         hidden = run(*frame_rows([item.ids], *specials))[1][0].astype(np.float32)
         rows.append(pooled_marked(hidden, item))
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+    return np.stack(rows) if rows else np.zeros((0, 0), np.float32)
 
 
-def head_inputs(
-    readings: NDArray[np.float32], text: str, ranges: Sequence[tuple[int, int]], article: Encoded | None = None
-) -> NDArray[np.float32]:
-    """A head's input for each range: its marked reading, then, given the `article`'s own
-    encoding, the span's mean and max vectors from it, then `span_features`."""
+def head_inputs(readings: NDArray[np.float32], text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+    """A head's input for each range: its marked reading, then `span_features`."""
     lowered = text.lower()
-    rows = []
-    for reading, (start, end) in zip(readings, ranges, strict=True):
-        parts = [reading]
-        if article is not None:
-            parts.append(article_span_vectors(article.tokens, article.hidden, start, end))
-        parts.append(span_features(text, start, end, lowered))
-        rows.append(np.concatenate(parts))
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+    features = np.asarray([span_features(text, start, end, lowered) for start, end in ranges], dtype=np.float32)
+    return np.concatenate([readings, features.reshape(len(ranges), N_FEATURES)], axis=1)
+
+
+def with_article_vectors(
+    inputs: NDArray[np.float32], article: Encoded, ranges: Sequence[tuple[int, int]]
+) -> NDArray[np.float32]:
+    """`head_inputs` rows with each range's mean and max vectors from the `article`'s own
+    encoding put before the features: the input of a head fitted with article vectors."""
+    vectors = [article_span_vectors(article.tokens, article.hidden, start, end) for start, end in ranges]
+    rows = np.asarray(vectors, dtype=np.float32).reshape(len(ranges), -1)
+    return np.concatenate([inputs[:, :-N_FEATURES], rows, inputs[:, -N_FEATURES:]], axis=1)
 
 
 def marked_head_inputs(
@@ -142,8 +143,10 @@ def marked_head_inputs(
     ranges: Sequence[tuple[int, int]],
     article: Encoded | None = None,
 ) -> NDArray[np.float32]:
-    """`head_inputs` of each range of `text`, read marked by `run`."""
-    return head_inputs(marked_readings(tokenizer, run, specials, text, ranges), text, ranges, article)
+    """`head_inputs` of each range of `text`, read marked by `run`, with the `article`'s
+    vectors when it is given."""
+    inputs = head_inputs(marked_readings(tokenizer, run, specials, text, ranges), text, ranges)
+    return inputs if article is None else with_article_vectors(inputs, article, ranges)
 
 
 #: the passage check's two outputs; column 1 is the verdict used
@@ -184,16 +187,18 @@ class MarkedSpanClassifier:
         return marked_readings(self.tokenizer, self.run, self.specials, text, ranges)
 
     def techniques(
-        self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]], readings: NDArray[np.float32]
+        self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32]
     ) -> NDArray[np.float32]:
-        """Technique probabilities of ranges from their marked `readings` (and the article's
-        `encoded` vectors, for a head fitted with them)."""
-        return self.head.probabilities(head_inputs(readings, text, ranges, encoded if self.article_vectors else None))
+        """Technique probabilities of ranges from their `head_inputs` (with the article's
+        `encoded` vectors added, for a head fitted with them)."""
+        return self.head.probabilities(
+            with_article_vectors(inputs, encoded, ranges) if self.article_vectors else inputs
+        )
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
             return np.zeros((0, len(self.names)), dtype=np.float32)
-        return self.techniques(text, encoded, ranges, self.readings(text, ranges))
+        return self.techniques(encoded, ranges, head_inputs(self.readings(text, ranges), text, ranges))
 
     def read(
         self, text: str, encoded: Encoded, passages: Sequence[Passage]
@@ -208,11 +213,11 @@ class MarkedSpanClassifier:
         """Raw scores and technique probabilities from passages' marked `readings` (`read`
         without the encoder, for callers that keep readings)."""
         ranges, peaks = ranges_of(passages), peaks_of(passages)
-        techniques = self.techniques(text, encoded, ranges, readings)
+        inputs = head_inputs(readings, text, ranges)
+        techniques = self.techniques(encoded, ranges, inputs)
         if self.check is None:
             return peaks, techniques
-        checks = self.check.head.probabilities(head_inputs(readings, text, ranges))[:, 1]
-        return checked_scores(peaks, checks, self.check.weight), techniques
+        return checked_scores(peaks, self.check.head.probabilities(inputs)[:, 1], self.check.weight), techniques
 
 
 def span_classifier(

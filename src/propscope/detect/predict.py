@@ -68,11 +68,19 @@ class SpanHead:
     b2: NDArray[np.float32]
     names: tuple[str, ...] = TECHNIQUE_NAMES
 
+    @classmethod
+    def averaging(cls, heads: Sequence[SpanHead]) -> SpanHead:
+        """One head whose probabilities are the mean of `heads`' (a single head as it is)."""
+        if len(heads) == 1:
+            return heads[0]
+        w1, b1, w2, b2 = (np.stack([getattr(head, key) for head in heads]) for key in ("w1", "b1", "w2", "b2"))
+        return cls(w1, b1, w2, b2, names=heads[0].names)
+
     def probabilities(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         stacked = self.w1.ndim == 3
         members = zip(*(w if stacked else w[None] for w in (self.w1, self.b1, self.w2, self.b2)), strict=True)
         outputs = [softmax(gelu_tanh(inputs @ w1.T + b1) @ w2.T + b2) for w1, b1, w2, b2 in members]
-        return outputs[0] if len(outputs) == 1 else np.mean(outputs, axis=0, dtype=np.float32)
+        return np.asarray(np.mean(outputs, axis=0, dtype=np.float32))  # a single head's output exactly
 
 
 @dataclass(frozen=True)

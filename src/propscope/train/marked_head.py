@@ -199,12 +199,4 @@ def train_head(
                 loss.backward()  # type: ignore[no-untyped-call]
                 optimiser.step()
         members.append(head_to_numpy(head, names))
-    return stacked(members)
-
-
-def stacked(heads: list[SpanHead]) -> SpanHead:
-    """One head whose probabilities are the mean of `heads`' (a single head as it is)."""
-    if len(heads) == 1:
-        return heads[0]
-    w1, b1, w2, b2 = (np.stack([getattr(head, key) for head in heads]) for key in ("w1", "b1", "w2", "b2"))
-    return SpanHead(w1, b1, w2, b2, names=heads[0].names)
+    return SpanHead.averaging(members)
