@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 from propscope.article import Article  # noqa: E402
 from propscope.detect.model import Detector  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
     one = batch(articles, 1, folder)
     two = batch(articles, 2, folder)
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": describe(),
         "articles": len(articles),
         "characters": sum(len(a.text) for a in articles),
         "analysis_only": {"seconds": round(alone, 1), "articles_per_second": round(len(articles) / alone, 2)},

@@ -1,4 +1,4 @@
-"""Detector speed and memory on PTC dev, against torch inference in the same run.
+"""Detector speed and memory on PTC dev, against serial passage reading and torch in the same run.
 
     python benchmarks/detector_speed.py [--model DIR] [--torch-checkpoint runs/x/checkpoint.pt]
 
@@ -6,6 +6,9 @@ Each engine runs in its own fresh process, one after the other, so peak memory i
 the two do not compete for the 2 cores:
 - onnx: `Detector.load()` then `analyze_many` over all dev articles (everything a user waits
   for: tokenizing, windows, encoder, decoding, sentence flags);
+- onnx-serial: the same, but a marked model's passages read one after the other on the
+  all-cores session instead of side by side on one core each (how propscope read them until
+  2026-12-02); `spans_sha256` shows whether the two found the same spans with the same scores;
 - torch: the same encoder architecture and windows in PyTorch (eager, fp32), forward passes
   only, with the trained weights when a checkpoint is given (speed does not depend on them).
 Prints one JSON object; docs/BENCHMARKS.md records it.
@@ -14,8 +17,8 @@ Prints one JSON object; docs/BENCHMARKS.md records it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -24,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 
 def dev_texts(ptc_dir: Path) -> list[str]:
@@ -33,7 +37,9 @@ def dev_texts(ptc_dir: Path) -> list[str]:
     return [corpus.articles[a].text for a in sorted(corpus.articles)]
 
 
-def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
+def run_onnx(model: str | None, ptc_dir: Path, side_by_side: bool) -> dict[str, float | str]:
+    from dataclasses import replace
+
     from propscope.detect.model import Detector
     from propscope.detect.runtime import default_model_dir
     from propscope.detect.windows import load_tokenizer, tokenize
@@ -41,17 +47,20 @@ def run_onnx(model: str | None, ptc_dir: Path) -> dict[str, float]:
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
     detector = Detector.load(model)
+    if not side_by_side:
+        detector = Detector(replace(detector._runtime, passage_session=None), detector.config)
     load_seconds = time.perf_counter() - started
     tokenizer = load_tokenizer(str(Path(model or default_model_dir()) / "tokenizer.json"))
     tokens = sum(len(tokenize(tokenizer, t)) for t in texts)
     started = time.perf_counter()
-    spans = sum(len(a.spans) for a in detector.analyze_many(texts))
+    spans = [span for analysis in detector.analyze_many(texts) for span in analysis.spans]
     seconds = time.perf_counter() - started
     return {
         "load_seconds": round(load_seconds, 3),
         "articles": len(texts),
         "tokens": tokens,
-        "spans": spans,
+        "spans": len(spans),
+        "spans_sha256": hashlib.sha256(repr(spans).encode()).hexdigest()[:16],
         "seconds": round(seconds, 2),
         "articles_per_second": round(len(texts) / seconds, 2),
         "tokens_per_second": round(tokens / seconds),
@@ -94,12 +103,13 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--torch-checkpoint", default=None)
     parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
-    parser.add_argument("--engine", choices=["onnx", "torch"], help=argparse.SUPPRESS)
-    parser.add_argument("--engines", nargs="+", default=["onnx", "torch"], help="which engines to measure")
+    engines = ["onnx", "onnx-serial", "torch"]
+    parser.add_argument("--engine", choices=engines, help=argparse.SUPPRESS)
+    parser.add_argument("--engines", nargs="+", choices=engines, default=engines, help="which engines to measure")
     args = parser.parse_args()
     ptc_dir = Path(args.ptc_dir)
-    if args.engine == "onnx":
-        print(json.dumps(run_onnx(args.model, ptc_dir)))
+    if args.engine in ("onnx", "onnx-serial"):
+        print(json.dumps(run_onnx(args.model, ptc_dir, side_by_side=args.engine == "onnx")))
         return
     if args.engine == "torch":
         print(json.dumps(run_torch(args.model, args.torch_checkpoint, ptc_dir)))
@@ -115,9 +125,11 @@ def main() -> None:
         results["onnx_vs_torch_tokens_per_second"] = round(
             results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
         )
-    results["machine"] = (
-        f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, 2 cores"
-    )
+    if "onnx-serial" in results and "onnx" in results:
+        results["onnx_vs_onnx_serial_articles_per_second"] = round(
+            results["onnx"]["articles_per_second"] / results["onnx-serial"]["articles_per_second"], 2
+        )
+    results["machine"] = describe()
     print(json.dumps(results, indent=2))
 
 

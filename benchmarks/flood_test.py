@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,8 +30,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from load_test import free_port  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 PROBE = {"text": "The council meets on Tuesday. Critics call the plan a shameful betrayal."}
 PARAGRAPH = "<p>" + "Cowardly lies from the elites. " * 60 + "</p>"
@@ -149,7 +148,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         slow.shutdown()
-    result["machine"] = f"{platform.machine()}, 2 cores, Python {platform.python_version()}"
+    result["machine"] = describe()
     result["flood"] = {"html_clients": args.html_clients, "url_clients": args.url_clients, "seconds": args.seconds}
     print(json.dumps(result, indent=2))
 

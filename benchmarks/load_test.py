@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 
 def articles(count: int) -> list[str]:
@@ -124,7 +124,7 @@ def main() -> None:
     served = len(latencies) / elapsed
     reference = direct_rate(texts, options.seconds)
     result = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": describe(),
         "clients": options.clients,
         "seconds": round(elapsed, 1),
         "articles": len(texts),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
+
 SEED = REPO.parent / "shared" / "examples" / "seed-article.txt"
 
 
@@ -59,7 +60,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "machine": f"{platform.machine()}, Python {platform.python_version()}, 2 cores",
+                "machine": describe(),
                 "sizes": rows,
                 "time_ratio_largest_to_smallest": round(largest["seconds"] / smallest["seconds"], 2),
                 "size_ratio_largest_to_smallest": round(largest["characters"] / smallest["characters"], 2),

@@ -33,10 +33,9 @@ sys.path.insert(0, str(REPO / "src"))
 from propscope import metrics, techniques  # noqa: E402
 from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import head_inputs, marked_readings, with_article_vectors  # noqa: E402
+from propscope.detect.marked_spans import head_inputs, with_article_vectors  # noqa: E402
 from propscope.detect.predict import Encoded, SpanHead, label_given_spans  # noqa: E402
-from propscope.detect.runtime import ModelRuntime, onnx_run  # noqa: E402
-from propscope.detect.windows import special_ids  # noqa: E402
+from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.formats.ptc import PtcCorpus, read_ptc_folder  # noqa: E402
 from propscope.train.marked_head import MarkedHeadSettings, train_head  # noqa: E402
 
@@ -79,7 +78,6 @@ class ReadCorpus:
 
 
 def read(runtime: ModelRuntime, corpus: PtcCorpus) -> ReadCorpus:
-    run, specials = onnx_run(runtime.session), special_ids(runtime.tokenizer)
     gold = {aid: spans for aid, spans in corpus.tc_spans().items() if spans}
     encoded = dict(zip(gold, runtime.encode_many([corpus.articles[aid].text for aid in gold]), strict=True))
     marked: Inputs = {}
@@ -87,7 +85,7 @@ def read(runtime: ModelRuntime, corpus: PtcCorpus) -> ReadCorpus:
     for article_id, spans in gold.items():
         text = corpus.articles[article_id].text
         ranges = sorted({(s.start, s.end) for s in spans})
-        rows = head_inputs(marked_readings(runtime.tokenizer, run, specials, text, ranges), text, ranges)
+        rows = head_inputs(runtime.reader.readings(text, ranges), text, ranges)
         for form, form_rows in (
             (marked, rows),
             (with_article, with_article_vectors(rows, encoded[article_id], ranges)),

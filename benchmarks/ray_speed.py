@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -23,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
-
 from batch_speed import corpus  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 from propscope.store.batch import BatchOptions, run_batch  # noqa: E402
 from propscope.store.database import open_database  # noqa: E402
@@ -75,7 +73,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                "machine": describe(),
                 "articles": options.articles,
                 "local_engine": {"seconds": round(local_seconds, 1), "articles_per_second": round(rate, 2)},
                 "ray_1_actor": one | {"articles_per_second": round(options.articles / one["seconds"], 2)},

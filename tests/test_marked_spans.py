@@ -89,9 +89,8 @@ def test_tuning_asks_the_classifier_once_per_passage() -> None:
 def test_a_passage_is_classified_the_same_whatever_else_was_found(tokenizer) -> None:  # type: ignore[no-untyped-def]
     """An int8 encoder quantises activations per call, so each marked input gets its own call."""
     from propscope.detect.features import N_FEATURES
-    from propscope.detect.marked_spans import MarkedSpanClassifier
+    from propscope.detect.marked_spans import MarkedReader, MarkedSpanClassifier
     from propscope.detect.predict import SpanHead
-    from propscope.detect.windows import special_ids
 
     calls: list[tuple[int, ...]] = []
 
@@ -111,12 +110,37 @@ def test_a_passage_is_classified_the_same_whatever_else_was_found(tokenizer) -> 
         np.zeros(2, np.float32),
         names=("A", "B"),
     )
-    classifier = MarkedSpanClassifier(head, tokenizer, run, special_ids(tokenizer))
+    classifier = MarkedSpanClassifier(head, MarkedReader(tokenizer, run))
     vile, tail = (TEXT.index("vile"), TEXT.index(" who")), (TEXT.index("The end"), len(TEXT))
     alone = classifier.probabilities(TEXT, Encoded.empty(None, 15), [vile])  # type: ignore[arg-type]
     together = classifier.probabilities(TEXT, Encoded.empty(None, 15), [tail, vile])  # type: ignore[arg-type]
     assert together[1].tolist() == alone[0].tolist()
     assert all(shape[0] == 1 for shape in calls)
+
+
+def test_passages_are_read_side_by_side_and_come_back_in_order(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """With two workers, two encoder calls are under way at once (the barrier lets neither
+    through alone), and each row is still its own range's reading."""
+    import threading
+
+    from propscope.detect.marked_spans import MarkedReader
+
+    both_running = threading.Barrier(2, timeout=30)
+    threads: set[int] = set()
+
+    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if not threads:
+            both_running.wait()
+        threads.add(threading.get_ident())
+        hidden = np.repeat(ids[..., None].astype(np.float32), 3, axis=-1)
+        return np.zeros((*ids.shape, 15), np.float32), hidden
+
+    ranges = [(TEXT.index(word), TEXT.index(word) + len(word)) for word in ("vile", "traitors", "hate", "end")]
+    together = MarkedReader(tokenizer, run, workers=2).readings(TEXT, ranges)
+    assert len(threads) == 2
+    alone = MarkedReader(tokenizer, run).readings(TEXT, ranges[::-1])
+    assert together.tolist() == alone[::-1].tolist()
+    assert len({tuple(row) for row in together}) == 4
 
 
 class ReadingClassifier(CountingClassifier):

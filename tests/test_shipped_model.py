@@ -64,7 +64,7 @@ def test_dev_spans_are_never_only_function_words_nor_flagged_twice(ptc_dir: Path
     (one passage may carry two techniques, on exactly the same characters)."""
     corpus = read_ptc_folder(ptc_dir / "dev")
     texts = [corpus.articles[a].text for a in sorted(corpus.articles)]
-    analyses = detector.analyze_many(texts)
+    analyses = list(detector.analyze_many(texts))
     spans = [(analysis, span) for analysis in analyses for span in analysis.spans]
     assert [a.text_of(s) for a, s in spans if only_function_words(a.text_of(s))] == []
     assert [a.text_of(s) for a, s in spans if words(a.text_of(s))[0] in DANGLING_AT_START] == []
@@ -73,6 +73,16 @@ def test_dev_spans_are_never_only_function_words_nor_flagged_twice(ptc_dir: Path
         passages = sorted({(s.start, s.end) for s in analysis.spans})
         overlapping += [analysis.article.text[a:b] for (a, b), (c, _) in pairwise(passages) if c < b]
     assert overlapping == []
+
+
+def test_findings_do_not_depend_on_the_thread_count(ptc_dir: Path) -> None:
+    """Two threads read an article's marked passages side by side, one core each; one thread
+    reads them one after the other. The spans and scores must be the same."""
+    corpus = read_ptc_folder(ptc_dir / "dev")
+    texts = [corpus.articles[a].text for a in sorted(corpus.articles)[:4]]
+    two, one = (list(Detector.load(threads=threads).analyze_many(texts)) for threads in (2, 1))
+    assert [a.spans for a in two] == [a.spans for a in one]
+    assert sum(len(a.spans) for a in two) > 20
 
 
 def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detector: Detector) -> None:

@@ -106,7 +106,9 @@ class Detector:
         threshold, techniques, max_chars
             The detector's options (see the class).
         threads : int, optional
-            ONNX Runtime threads (default: all cores).
+            ONNX Runtime threads (default: all cores). A model that re-reads passages marked
+            in context reads that many side by side, one core each; results are the same for
+            any value.
         spin : bool
             False stops idle ONNX Runtime threads from busy-waiting; use it when the process
             also runs other thread pools (a web server, torch).

@@ -1,6 +1,6 @@
 """A loaded propscope model folder: the machinery behind `Detector`, run with ONNX Runtime.
 
-It holds the ONNX session, the tokenizer, the span classifier, the tuned thresholds and the score
+It holds the ONNX sessions, the tokenizer, the span classifier, the tuned thresholds and the score
 calibration, and turns texts into encoder outputs and outputs into spans and analyses.
 Training, shipping and evaluation use it directly (they need the raw outputs); users go
 through `Detector`, which adds their options and checks their input.
@@ -25,7 +25,7 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, PassageCheck, span_classifier
+from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, MarkedReader, PassageCheck, span_classifier
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds, find_spans
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
@@ -53,6 +53,7 @@ class ModelRuntime:
 
     path: Path
     description: dict[str, Any]
+    #: runs an article's windows, on all the threads it was loaded with
     session: ort.InferenceSession
     tokenizer: Tokenizer
     head: SpanHead
@@ -60,20 +61,30 @@ class ModelRuntime:
     calibration: Calibration
     article_heads: ArticleHeads | None = None
     check: PassageCheck | None = None
+    #: runs a marked model's passages on one thread per call, `workers` calls at once
+    #: (`MarkedReader`); None: they run one after the other on `session`
+    passage_session: ort.InferenceSession | None = None
+    workers: int = 1
 
     @property
     def model_id(self) -> str:
         return str(self.description["model_id"])
 
     @property
+    def reader(self) -> MarkedReader:
+        """Reads passages marked in their context with the sessions in use, so a runtime given
+        other sessions reads with those."""
+        if self.passage_session is None:
+            return MarkedReader(self.tokenizer, onnx_run(self.session))
+        return MarkedReader(self.tokenizer, onnx_run(self.passage_session), self.workers)
+
+    @property
     def classifier(self) -> SpanClassifier:
-        """How this model classifies a span (built from the session in use, so a runtime with
-        another session classifies with that one too)."""
+        """How this model classifies a span, reading with `reader`."""
         return span_classifier(
             self.description.get("span_input", "pooled"),
             self.head,
-            self.tokenizer,
-            onnx_run(self.session),
+            self.reader,
             self.check,
             article_vectors=bool((self.description.get("marked_head") or {}).get("article_vectors", False)),
         )
@@ -113,12 +124,9 @@ class ModelRuntime:
             description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
             names = techniques.scheme(description.get("scheme", techniques.DEFAULT_SCHEME)).names
             head = load_head(folder / "span_head.npz", names)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or os.cpu_count() or 1
-            options.inter_op_num_threads = 1
-            if not spin:
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(str(folder / "encoder.onnx"), options, providers=["CPUExecutionProvider"])
+            threads = threads or os.cpu_count() or 1
+            session = encoder_session(folder, threads, spin)
+            reads_side_by_side = description.get("span_input") == "marked" and threads > 1
             return cls(
                 path=folder,
                 description=description,
@@ -129,6 +137,8 @@ class ModelRuntime:
                 calibration=Calibration.from_dict(description.get("calibration")),
                 article_heads=ArticleHeads.load(folder),
                 check=load_check(folder, description),
+                passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
+                workers=threads,
             )
         except InputError:
             raise
@@ -188,6 +198,16 @@ class ModelRuntime:
             genre=genre,
             frames=frames,
         )
+
+
+def encoder_session(folder: Path, threads: int, spin: bool) -> ort.InferenceSession:
+    """An ONNX Runtime session of the folder's encoder on `threads` intra-op threads."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(folder / "encoder.onnx"), options, providers=["CPUExecutionProvider"])
 
 
 def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:

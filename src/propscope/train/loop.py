@@ -25,7 +25,7 @@ from torch import nn
 
 from propscope import techniques
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import span_classifier
+from propscope.detect.marked_spans import MarkedReader, span_classifier
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds
 from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
@@ -253,7 +253,7 @@ def torch_run(model: PropagandaTagger) -> EncoderRun:
 def network_classifier(model: PropagandaTagger, tokenizer: Tokenizer, config: TrainConfig) -> SpanClassifier:
     """The span classifier of the network as it stands, as inference will use it."""
     head = head_to_numpy(model.span_head, techniques.scheme(config.scheme).names)
-    return span_classifier(config.span_input, head, tokenizer, torch_run(model))
+    return span_classifier(config.span_input, head, MarkedReader(tokenizer, torch_run(model)))
 
 
 def encode_with_torch(

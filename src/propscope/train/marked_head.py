@@ -26,8 +26,7 @@ from numpy.typing import NDArray
 from propscope import metrics, techniques
 from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, marked_head_inputs
 from propscope.detect.predict import Passage, SpanHead, candidate_passages, ranges_of
-from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, onnx_run, save_head
-from propscope.detect.windows import special_ids
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, save_head
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 
@@ -67,14 +66,13 @@ def fit_marked_head(
     names = techniques.scheme(runtime.scheme).names
     index = {name: i for i, name in enumerate(names)}
     corpus = span_corpus(train_dir, runtime.scheme, "train")
-    run, specials = onnx_run(runtime.session), special_ids(runtime.tokenizer)
     inputs, targets = [], []
     for article_id, spans in corpus.tc_spans().items():
         if spans:
             text = corpus.articles[article_id].text
             article = runtime.encode_many([text])[0] if article_vectors else None
             ranges = [(s.start, s.end) for s in spans]
-            inputs.append(marked_head_inputs(runtime.tokenizer, run, specials, text, ranges, article))
+            inputs.append(marked_head_inputs(runtime.reader, text, ranges, article))
             targets += [index[s.technique] for s in spans]
     log.info("marked span head: %d training spans read by %s", len(targets), folder.name)
     head = train_head(np.concatenate(inputs), np.asarray(targets), names, settings, runtime.hidden_size)
@@ -120,7 +118,6 @@ class CandidateReadings:
 def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max_gap: int) -> CandidateReadings:
     """The tagger's candidates at (`extend`, `max_gap`) in every article of `corpus`, each read
     marked in its context by the model's own encoder."""
-    run, specials = onnx_run(runtime.session), special_ids(runtime.tokenizer)
     article_ids = list(corpus.articles)
     texts = [corpus.articles[a].text for a in article_ids]
     gold = corpus.si_spans()
@@ -129,7 +126,7 @@ def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max
     for article_id, text, encoded in zip(article_ids, texts, runtime.encode_many(texts), strict=True):
         candidates = candidate_passages(text, encoded, extend, max_gap)
         if candidates:
-            inputs.append(marked_head_inputs(runtime.tokenizer, run, specials, text, ranges_of(candidates)))
+            inputs.append(marked_head_inputs(runtime.reader, text, ranges_of(candidates)))
             overlaps += [metrics.overlaps_any(r, gold[article_id]) for r in ranges_of(candidates)]
             passages += candidates
     width = inputs[0].shape[1] if inputs else 0
