@@ -8,8 +8,10 @@ span marked in its paragraph once, and encodes every article once. Heads are the
 rest as `train.marked_head.MarkedHeadSettings`) on two inputs: the marked reading alone, and
 the marked reading with the span's vectors from the article's own encoding
 (`fit_marked_head(article_vectors=True)`). For each input it prints the dev TC micro-F1 (as
-`propscope evaluate` scores it) of one head per seed of the shipped ensemble, and of their
-average as it ships; and 5-fold cross-validated TC over the train articles for one head,
+`propscope evaluate` scores it) of one head per seed of the shipped ensemble, of the average
+of each half of those seeds (how far an ensemble half the size still moves with its seeds),
+and of the average of all as it ships (also with its weights rounded to float16, as stored);
+and 5-fold cross-validated TC over the train articles for one head,
 which chooses without looking at dev (but flatters the article vectors, which come from an
 encoder trained on those articles). With --grid, the settings grid (epochs, learning rate,
 class balance) follows for single heads on the input that ships. Prints Markdown tables for
@@ -127,6 +129,12 @@ def cross_validated(data: ReadCorpus, article_vectors: bool, settings: MarkedHea
     return metrics.technique_classification(data.gold, predicted).f1
 
 
+def float16_rounded(head: SpanHead) -> SpanHead:
+    """`head` with its weights rounded to float16 and back, as a shipped head is stored."""
+    w1, b1, w2, b2 = (getattr(head, key).astype(np.float16).astype(np.float32) for key in ("w1", "b1", "w2", "b2"))
+    return SpanHead(w1, b1, w2, b2, names=head.names)
+
+
 def dev_scores(dev: ReadCorpus, head: SpanHead, article_vectors: bool) -> metrics.TechniqueScores:
     return metrics.technique_classification(dev.gold, predictions(dev, head, sorted(dev.gold), article_vectors))
 
@@ -146,23 +154,29 @@ def main() -> None:
     print(f"Model {runtime.model_id}: {len(train.marked)} distinct train ranges, {len(dev.marked)} dev ranges\n")
     print(
         f"| head input | train TC, one head, {FOLDS}-fold by article | dev TC, one head per seed "
-        f"({', '.join(map(str, seeds))}) | their mean | dev TC, the {shipped.members} averaged | "
-        "techniques with dev F1 > 0, averaged |"
+        f"({', '.join(map(str, seeds))}) | their mean | dev TC, each half averaged | "
+        f"dev TC, the {shipped.members} averaged | techniques with dev F1 > 0, averaged |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for article_vectors, label in ((False, "marked reading"), (True, "marked reading + article vectors")):
         members = [
             fit(train, sorted(train.gold), article_vectors, replace(single, seed=seed), hidden) for seed in seeds
         ]
         alone = [dev_scores(dev, head, article_vectors).f1 for head in members]
+        half = len(members) // 2
+        halves = [
+            dev_scores(dev, SpanHead.averaging(part), article_vectors).f1 for part in (members[:half], members[half:])
+        ]
         averaged = dev_scores(dev, SpanHead.averaging(members), article_vectors)
         found = sum(1 for value in averaged.per_technique.values() if value > 0)
         cv = cross_validated(train, article_vectors, single, hidden)
         print(
             f"| {label} | {cv:.4f} | {' / '.join(f'{f1:.4f}' for f1 in alone)} | {np.mean(alone):.4f} "
-            f"| {averaged.f1:.4f} | {found} |",
+            f"| {' / '.join(f'{f1:.4f}' for f1 in halves)} | {averaged.f1:.4f} | {found} |",
             flush=True,
         )
+        stored = dev_scores(dev, float16_rounded(SpanHead.averaging(members)), article_vectors)
+        print(f"|   stored in float16, as `fit_marked_head` saves it | | | | | {stored.f1:.4f} | |", flush=True)
     if not args.grid:
         return
     print("\n| epochs | learning rate | class balance | TC micro-F1 | techniques with TC F1 > 0 |")

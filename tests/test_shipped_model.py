@@ -82,7 +82,7 @@ def test_findings_do_not_depend_on_the_thread_count(ptc_dir: Path) -> None:
     texts = [corpus.articles[a].text for a in sorted(corpus.articles)[:4]]
     two, one = (list(Detector.load(threads=threads).analyze_many(texts)) for threads in (2, 1))
     assert [a.spans for a in two] == [a.spans for a in one]
-    assert sum(len(a.spans) for a in two) > 20
+    assert sum(len(a.spans) for a in two) >= 10 and sum(1 for a in two if a.spans) >= 3  # passages were read
 
 
 def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detector: Detector) -> None:

@@ -296,10 +296,11 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     assert json.loads((folder / "propscope-model.json").read_text())["span_input"] == "marked"
     runtime = ModelRuntime.load(folder)
     assert isinstance(runtime.classifier, MarkedSpanClassifier) and runtime.classifier.article_vectors
-    # five heads (seeds 13 to 17), each reading [marked span, marked input, article mean, article max] vectors
-    # and the features into 384 units; their probabilities are averaged
-    assert runtime.head.w1.shape == (5, runtime.hidden_size, 4 * runtime.hidden_size + N_FEATURES)
-    assert recorded["members"] == 5 and recorded["seed"] == 13
+    # ten heads (seeds 13 to 22), each reading [marked span, marked input, article mean, article max] vectors
+    # and the features into 384 units; their probabilities are averaged. Stored in float16, computed in float32
+    assert runtime.head.w1.shape == (10, runtime.hidden_size, 4 * runtime.hidden_size + N_FEATURES)
+    assert runtime.head.w1.dtype == np.float32 and np.load(folder / "span_head.npz")["w1"].dtype == np.float16
+    assert recorded["members"] == 10 and recorded["seed"] == 13
     gold = [Span(21, 28, "Loaded_Language"), Span(21, 35, "Name_Calling,Labeling"), Span(48, 64, "Flag-Waving")]
     assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold
 
@@ -309,6 +310,7 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
 
     from propscope.detect.features import N_FEATURES
     from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.evaluation import evaluate_model
     from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
 
     folder = tmp_path / "model"
@@ -317,6 +319,9 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     fit_marked_head(folder, tiny_ptc, MarkedHeadSettings(epochs=2, members=1), article_vectors=False)
     assert ModelRuntime.load(folder).head.w1.shape == (384, 2 * 384 + N_FEATURES)
     before = json.loads((folder / "propscope-model.json").read_text())
+    # a span threshold nothing reaches: refit retunes it, and must measure the folder with the new one
+    stale = before | {"thresholds": before["thresholds"] | {"span": 1.01}}
+    (folder / "propscope-model.json").write_text(json.dumps(stale))
     notes = tmp_path / "notes.md"
     notes.write_text("- **Refitted in a test.** Seen once.\n")
     result = run_cli(
@@ -325,8 +330,11 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     assert result.returncode == 0, result.stderr[-2000:]
     after = json.loads((folder / "propscope-model.json").read_text())
     assert after["marked_head"]["article_vectors"] is True and after["marked_head"]["spans"] == 3
-    assert ModelRuntime.load(folder).head.w1.shape == (5, 384, 4 * 384 + N_FEATURES)
+    assert ModelRuntime.load(folder).head.w1.shape == (10, 384, 4 * 384 + N_FEATURES)
     assert after["dev"]["si"]["gold"] == 2  # re-measured on the dev folder given: the tiny article's passages
+    assert after["thresholds"]["span"] <= 1 and after["dev"]["si"]["predicted"] > 0
+    fresh = evaluate_model(ModelRuntime.load(folder), tiny_ptc, split="dev").to_dict()
+    assert after["dev"] == fresh  # the figures recorded are those of the folder as written
     assert json.loads(result.stdout)["dev"]["tc"] == after["dev"]["tc"]["f1"]
     assert after["passage_check"] == before["passage_check"]  # the check and the encoder stay as shipped
     assert (folder / "encoder.onnx").read_bytes() == (default_model_dir() / "encoder.onnx").read_bytes()
@@ -335,7 +343,7 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     )
     card = (folder / "MODEL_CARD.md").read_text()
     assert "together with each span's mean and max vectors from its article's own encoding" in card
-    assert "5 heads with seeds 13 to 17, their probabilities averaged" in card
+    assert "10 heads with seeds 13 to 22, their probabilities averaged" in card
     assert "- **Refitted in a test.**" in card
     assert ModelRuntime.load(folder).classifier.article_vectors  # type: ignore[attr-defined]
 

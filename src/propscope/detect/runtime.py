@@ -216,9 +216,10 @@ def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:
     return SpanHead(w1, b1, w2, b2, names=names)
 
 
-def save_head(path: Path, head: SpanHead) -> None:
-    """Write a head in the form `load_head` reads (its names live in the model description)."""
-    np.savez(path, w1=head.w1, b1=head.b1, w2=head.w2, b2=head.b2)
+def save_head(path: Path, head: SpanHead, dtype: type[np.floating[Any]] = np.float32) -> None:
+    """Write a head in the form `load_head` reads (its names live in the model description),
+    its weights stored as `dtype`; `load_head` computes in float32 whatever they were stored as."""
+    np.savez(path, **{key: getattr(head, key).astype(dtype) for key in ("w1", "b1", "w2", "b2")})
 
 
 def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None:

@@ -280,7 +280,10 @@ def record_figures(
 ) -> None:
     """Measure the model folder as written (calibration maps stored to 6 digits: what users run
     and what `propscope evaluate` scores) on dev and on the quick check, with the quick check's
-    tolerance for quantisation noise `noise`, and write them into its description and card."""
+    tolerance for quantisation noise `noise`, and write them into its description and card.
+    `description` is written before anything is measured: a caller that changed its thresholds
+    or calibration is measured with those, not with the ones still on disk."""
+    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
     description["dev"] = evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev").to_dict()
     quick_check = quick_check_scores(folder, dev_dir)
     description[QUICK_CHECK_KEY] = quick_check
