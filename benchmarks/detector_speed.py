@@ -40,15 +40,16 @@ def dev_texts(ptc_dir: Path) -> list[str]:
 def run_onnx(model: str | None, ptc_dir: Path, side_by_side: bool) -> dict[str, float | str]:
     from dataclasses import replace
 
-    from propscope.detect.model import Detector
-    from propscope.detect.runtime import default_model_dir
+    from propscope.detect.model import Detector, DetectorConfig
+    from propscope.detect.runtime import ModelRuntime, default_model_dir
     from propscope.detect.windows import load_tokenizer, tokenize
 
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
-    detector = Detector.load(model)
+    runtime = ModelRuntime.load(model)  # what Detector.load(model) loads
     if not side_by_side:
-        detector = Detector(replace(detector._runtime, passage_session=None), detector.config)
+        runtime = replace(runtime, passage_session=None)
+    detector = Detector(runtime, DetectorConfig(model=Path(model) if model else None))
     load_seconds = time.perf_counter() - started
     tokenizer = load_tokenizer(str(Path(model or default_model_dir()) / "tokenizer.json"))
     tokens = sum(len(tokenize(tokenizer, t)) for t in texts)

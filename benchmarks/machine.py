@@ -24,8 +24,8 @@ def cpu() -> tuple[str, str]:
         info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
     except OSError:
         return platform.processor() or "unknown", "unknown"
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    named = {key.strip(): value.strip() for key, value in fields.items()}
+    fields = (line.split(":", 1) for line in info.splitlines() if ":" in line)
+    named = {key.strip(): value.strip() for key, value in fields}
     flags = set(named.get("flags", "").split())
     best = next((name for name in INT8_INSTRUCTIONS if name in flags), "none of " + "/".join(INT8_INSTRUCTIONS))
     return named.get("model name", "unknown"), best

@@ -11,7 +11,7 @@ its activations per call, so batching passages would make one passage's techniqu
 which others were found with it (and so on the span threshold a user picks). Those calls are
 short (36 tokens on average on PTC dev), too short for one call to keep several cores busy, so
 they run side by side instead, each on one core (`MarkedReader.workers`): on 2 cores that reads
-an article's passages about 1.4 times as fast, with the same outputs to the bit
+an article's passages about 1.3 times as fast, with the same outputs to the bit
 (`docs/BENCHMARKS.md`).
 
 The technique head may also take the span's mean and max vectors from the article's own

@@ -222,6 +222,11 @@ def save_head(path: Path, head: SpanHead, dtype: type[np.floating[Any]] = np.flo
     np.savez(path, **{key: getattr(head, key).astype(dtype) for key in ("w1", "b1", "w2", "b2")})
 
 
+def write_description(folder: Path, description: dict[str, Any]) -> None:
+    """Write a model description where `ModelRuntime.load` reads it."""
+    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+
+
 def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None:
     """The passage check a model's description names; its file must then be there."""
     if "passage_check" not in description:

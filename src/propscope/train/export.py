@@ -7,7 +7,6 @@ window sizes, thresholds, dev scores) and `MODEL_CARD.md`.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,9 @@ from typing import Any
 import torch
 
 from propscope.detect.predict import SpanHead
-from propscope.detect.runtime import save_head
+from propscope.detect.runtime import save_head, write_description
 from propscope.train.base import sha256
 from propscope.train.model import EncoderForExport, PropagandaTagger
-
-MODEL_FILE = "propscope-model.json"
 
 
 def export_onnx(model: PropagandaTagger, path: Path) -> None:
@@ -68,4 +65,4 @@ def export_model(model: PropagandaTagger, head: SpanHead, base: str, out: Path, 
         **({"teachers": summary["teachers"]} if "teachers" in summary else {}),
         "encoder_sha256": sha256(out / "encoder.onnx"),
     }
-    (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_description(out, description)

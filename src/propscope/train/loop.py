@@ -27,6 +27,7 @@ from propscope import techniques
 from propscope.detect.encoding import EncoderRun, encode_texts
 from propscope.detect.marked_spans import MarkedReader, span_classifier
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds
+from propscope.detect.runtime import MODEL_FILE
 from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.formats.annotated import span_corpus
@@ -34,7 +35,7 @@ from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.counts import corpus_counts
 from propscope.train.data import MarkedExample, WindowExample, article_examples, marked_examples
-from propscope.train.export import MODEL_FILE, export_model
+from propscope.train.export import export_model
 from propscope.train.model import PropagandaTagger
 from propscope.train.teacher import ensemble_views
 

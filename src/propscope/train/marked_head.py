@@ -26,11 +26,17 @@ from numpy.typing import NDArray
 from propscope import metrics, techniques
 from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, marked_head_inputs
 from propscope.detect.predict import Passage, SpanHead, candidate_passages, ranges_of
-from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, save_head
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, save_head, write_description
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 
 log = logging.getLogger("propscope.train")
+
+
+#: How the span head's weights are stored: ten members in float32 would take 24 MB of a model
+#: folder kept under 40 MB, and rounding them to float16 left every dev figure the same to four
+#: decimals (`benchmarks/marked_head_grid.py`); `load_head` computes in float32 either way.
+SPAN_HEAD_DTYPE = np.float16
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,7 @@ def fit_marked_head(
             targets += [index[s.technique] for s in spans]
     log.info("marked span head: %d training spans read by %s", len(targets), folder.name)
     head = train_head(np.concatenate(inputs), np.asarray(targets), names, settings, runtime.hidden_size)
-    # float16: ten members in float32 would take 24 MB of a model folder kept under 40 MB, and
-    # rounding them left every dev figure the same to four decimals (docs/BENCHMARKS.md)
-    save_head(folder / "span_head.npz", head, np.float16)
+    save_head(folder / "span_head.npz", head, SPAN_HEAD_DTYPE)
     recorded = asdict(settings) | {"spans": len(targets), "article_vectors": article_vectors}
     record_in_description(folder, span_input="marked", marked_head=recorded)
     return recorded
@@ -89,7 +93,7 @@ def record_in_description(folder: Path, **entries: Any) -> None:
     """Add `entries` to the model description in `folder`, keeping the rest."""
     description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(entries)
-    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_description(folder, description)
 
 
 @dataclass(frozen=True)

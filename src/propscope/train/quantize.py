@@ -24,7 +24,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from propscope import techniques
 from propscope.detect.article_heads import article_features
-from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime
+from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, write_description
 from propscope.detect.tuning import encode_dev
 from propscope.evaluation import Evaluation, evaluate_model
 from propscope.formats.annotated import span_corpus
@@ -221,7 +221,7 @@ def ship(
         ),
     )
     description[QUICK_CHECK_KEY] = {}
-    (out / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_description(out, description)
     if description.get("scheme") == techniques.SEMEVAL2023.name:
         fit_article_heads(out, Path(training["train_dir"]))
     noise = output_difference(variants["int8"]["folder"], variants["fp32"]["folder"], dev_dir)
@@ -283,12 +283,12 @@ def record_figures(
     tolerance for quantisation noise `noise`, and write them into its description and card.
     `description` is written before anything is measured: a caller that changed its thresholds
     or calibration is measured with those, not with the ones still on disk."""
-    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_description(folder, description)
     description["dev"] = evaluate_model(ModelRuntime.load(folder), dev_dir, split="dev").to_dict()
     quick_check = quick_check_scores(folder, dev_dir)
     description[QUICK_CHECK_KEY] = quick_check
     description[TOLERANCE_KEY] = quick_check_tolerance(folder, dev_dir, quick_check, noise) | {"noise": round(noise, 5)}
-    (folder / MODEL_FILE).write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
+    write_description(folder, description)
     write_model_card(folder, description, notes_text)
 
 
