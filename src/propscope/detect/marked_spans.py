@@ -9,7 +9,7 @@ oversimplification from the clause it ends. It costs one more, short, encoder pa
 passage. Each marked input goes through the encoder on its own: an int8 encoder quantises
 its activations per call, so batching passages would make one passage's technique depend on
 which others were found with it (and so on the span threshold a user picks). Those calls are
-short (36 tokens on average on PTC dev), too short for one call to keep several cores busy, so
+short (mostly one sentence), too short for one call to keep several cores busy, so
 they run side by side instead, each on one core (`MarkedReader.workers`): on 2 cores that reads
 an article's passages about 1.3 times as fast, with the same outputs to the bit
 (`docs/BENCHMARKS.md`).
