@@ -27,23 +27,31 @@ from propscope.evaluation import Gold, Predictions, evaluate, model_predictions 
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
 
 
-def most_overlapped(span: Span, gold: list[Span]) -> Span | None:
-    """The gold span sharing the most characters with `span` (None when none overlaps)."""
-    overlapping = [g for g in gold if g.start < span.end and span.start < g.end]
-    return max(overlapping, key=lambda g: min(span.end, g.end) - max(span.start, g.start), default=None)
+def by_range(spans: list[Span]) -> dict[tuple[int, int], list[Span]]:
+    """An article's reported spans grouped by passage, in the order `find_spans` lists them
+    (a passage's first technique before its second; both carry the passage's score)."""
+    grouped: dict[tuple[int, int], list[Span]] = {}
+    for span in spans:
+        grouped.setdefault((span.start, span.end), []).append(span)
+    return grouped
+
+
+def most_overlapped(start: int, end: int, gold: list[Span]) -> Span | None:
+    """The gold span sharing the most characters with start-end (None when none overlaps)."""
+    overlapping = [g for g in gold if g.overlaps(start, end)]
+    return max(overlapping, key=lambda g: min(end, g.end) - max(start, g.start), default=None)
 
 
 def named_by_gold(predicted: dict[str, list[Span]], gold: dict[str, list[Span]]) -> dict[str, list[Span]]:
-    """Every predicted span renamed after the gold span it overlaps most; one per range, since
-    the gold technique stands for all the labels the model gave that range."""
+    """Every reported passage renamed after the gold span it overlaps most; one span per
+    passage, since the gold technique stands for all the labels the model gave it."""
     renamed: dict[str, list[Span]] = {}
     for article_id, spans in predicted.items():
-        by_range = {(s.start, s.end): s for s in spans}
         renamed[article_id] = []
-        for span in by_range.values():
-            match = most_overlapped(span, gold.get(article_id, []))
-            technique = match.technique if match else span.technique
-            renamed[article_id].append(Span(span.start, span.end, technique, span.score))
+        for (start, end), labelled in by_range(spans).items():
+            match = most_overlapped(start, end, gold.get(article_id, []))
+            technique = match.technique if match else labelled[0].technique
+            renamed[article_id].append(Span(start, end, technique, labelled[0].score))
     return renamed
 
 
@@ -62,11 +70,9 @@ def naming_of_found(
     outcomes: Counter[str] = Counter()
     mixups: Counter[tuple[str, str]] = Counter()
     for article_id, spans in predicted.items():
-        ranked: dict[tuple[int, int], list[str]] = {}
-        for span in spans:  # find_spans lists a range's first technique before its second
-            ranked.setdefault((span.start, span.end), []).append(span.technique)
-        for (start, end), names in ranked.items():
-            overlapping = {g.technique for g in gold.get(article_id, []) if g.start < end and start < g.end}
+        for (start, end), labelled in by_range(spans).items():
+            names = [span.technique for span in labelled]
+            overlapping = {g.technique for g in gold.get(article_id, []) if g.overlaps(start, end)}
             if not overlapping:
                 outcomes["overlaps no gold"] += 1
             elif names[0] in overlapping:
@@ -75,7 +81,7 @@ def naming_of_found(
                 outcomes["second technique right"] += 1
             else:
                 outcomes["neither right"] += 1
-                match = most_overlapped(Span(start, end, names[0]), gold[article_id])
+                match = most_overlapped(start, end, gold[article_id])
                 assert match is not None
                 mixups[(names[0], match.technique)] += 1
     return outcomes, mixups
