@@ -1,10 +1,13 @@
 """How the passage check's epochs and weight move SI, FLC and sentence F1 on PTC dev.
 
-    python benchmarks/passage_check_grid.py [--model DIR]
+    python benchmarks/passage_check_grid.py [--model DIR] [--members N] [--article-vectors]
+        [--epochs E ...] [--weights W ...]
 
 The model's encoder (default: the shipped one) reads every candidate passage its tagger
 proposes in the PTC train articles (as `propscope ship --span-input marked` does), and a check
-is fitted for each number of epochs (the rest as `train.marked_head.PassageCheckSettings`).
+is fitted for each number of epochs (the rest as `train.marked_head.PassageCheckSettings`, but
+for `--members`, the heads a check averages, and `--article-vectors`, a check that also reads
+each passage's vectors from the article's encoding).
 Every row is then tuned on dev exactly as shipping tunes a model (`DevTuner.tune`: extend, gap,
 calibration, span and second-technique thresholds), with the model's own span head naming the
 techniques; weight 0 is the model without a check. Dev passages are read once and remembered.
@@ -87,11 +90,18 @@ class RememberedReadings:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
+    parser.add_argument("--members", type=int, default=PassageCheckSettings().head.members, help="check heads averaged")
+    parser.add_argument("--epochs", type=int, nargs="+", default=EPOCHS)
+    parser.add_argument("--weights", type=float, nargs="+", default=WEIGHTS)
+    parser.add_argument("--article-vectors", action="store_true", help="the check also reads the article's vectors")
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model, spin=False)
-    settings = PassageCheckSettings()
+    default = PassageCheckSettings()
+    settings = replace(default, article_vectors=args.article_vectors, head=replace(default.head, members=args.members))
     train = read_ptc_folder(Settings().ptc_folder("train"))
-    readings = read_candidates(runtime, train, settings.extend, settings.max_gap)
+    readings = read_candidates(
+        runtime, train, settings.extend, settings.max_gap, article_vectors=settings.article_vectors
+    )
     tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
     seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
     seed_encoded = runtime.encode_many([seed])[0]
@@ -101,18 +111,20 @@ def main() -> None:
     classifier = RememberedReadings(marked)
     print(
         f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
-        f"({int(readings.overlaps.sum())} overlap gold)\n"
+        f"({int(readings.overlaps.sum())} overlap gold); each check averages {args.members} head(s)"
+        + (", reading the article's vectors too" if settings.article_vectors else "")
+        + "\n"
     )
     columns = ("check epochs", "weight", "SI F1", "FLC F1", "sentence F1", "SI + FLC + sentence", "dev passages")
     print("| " + " | ".join(columns) + " | seed findings kept | seed words flagged alone |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    rows = [(0, 0.0)] + [(epochs, weight) for epochs in EPOCHS for weight in WEIGHTS]
+    rows = [(0, 0.0)] + [(epochs, weight) for epochs in args.epochs for weight in args.weights]
     heads: dict[int, SpanHead] = {}
     for epochs, weight in rows:
         if epochs and epochs not in heads:
             fitted = replace(settings, head=replace(settings.head, epochs=epochs))
             heads[epochs] = fit_check_head(readings, fitted, runtime.hidden_size)
-        check = PassageCheck(heads[epochs], weight) if epochs else None
+        check = PassageCheck(heads[epochs], weight, settings.article_vectors) if epochs else None
         classifier.marked = replace(marked, check=check)
         thresholds, calibration, scores = tuner.tune(encoded, classifier)
         f1 = scores.f1()

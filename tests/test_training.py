@@ -378,6 +378,37 @@ def test_passage_check_is_fitted_on_the_taggers_candidates_and_loaded_with_the_m
         ModelRuntime.load(folder)
 
 
+def test_a_passage_check_fitted_on_the_article_vectors_reads_them_when_the_model_runs(
+    tiny_ptc: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.predict import candidate_passages
+    from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.train.card import write_model_card
+    from propscope.train.marked_head import MarkedHeadSettings, PassageCheckSettings, fit_passage_check
+    from tests.conftest import TINY_TEXT
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    settings = PassageCheckSettings(article_vectors=True, head=MarkedHeadSettings(epochs=2, members=2))
+    assert fit_passage_check(folder, tiny_ptc, settings)["article_vectors"] is True
+    runtime = ModelRuntime.load(folder)
+    check = runtime.classifier.check  # type: ignore[attr-defined]
+    # the marked reading (2 x 384), the article's mean and max vectors (2 x 384), the features
+    assert check.article_vectors and check.head.w1.shape == (2, 384, 4 * 384 + N_FEATURES)
+    encoded = runtime.encode_many([TINY_TEXT])[0]
+    passages = candidate_passages(TINY_TEXT, encoded, 0.0, 1)
+    scores, _ = runtime.classifier.read(TINY_TEXT, encoded, passages)
+    assert len(scores) == len(passages) >= 1 and ((scores >= 0) & (scores <= 1)).all()
+    write_model_card(folder, json.loads((folder / "propscope-model.json").read_text()))
+    assert (
+        "the check also reading the passage's vectors from its article's encoding"
+        in (folder / "MODEL_CARD.md").read_text()
+    )
+
+
 def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
     from propscope.detect.runtime import default_model_dir
 

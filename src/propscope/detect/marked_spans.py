@@ -173,10 +173,12 @@ PASSAGE_CHECK_OUTPUTS = ("no technique", "technique")
 @dataclass(frozen=True)
 class PassageCheck:
     """A two-output head on the marked reading (column 1: the passage overlaps a technique)
-    and the weight its verdict gets against the passage's peak in the raw score."""
+    and the weight its verdict gets against the passage's peak in the raw score; with
+    `article_vectors`, the head also reads the passage's vectors from the article's encoding."""
 
     head: SpanHead
     weight: float
+    article_vectors: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,8 @@ class MarkedSpanClassifier:
         techniques = self.techniques(encoded, ranges, inputs)
         if self.check is None:
             return peaks, techniques
+        if self.check.article_vectors:
+            inputs = with_article_vectors(inputs, encoded, ranges)
         return checked_scores(peaks, self.check.head.probabilities(inputs)[:, 1], self.check.weight), techniques
 
 

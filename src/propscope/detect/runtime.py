@@ -231,8 +231,9 @@ def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None
     """The passage check a model's description names; its file must then be there."""
     if "passage_check" not in description:
         return None
+    recorded = description["passage_check"]
     head = load_head(folder / PASSAGE_CHECK_FILE, PASSAGE_CHECK_OUTPUTS)
-    return PassageCheck(head, float(description["passage_check"]["weight"]))
+    return PassageCheck(head, float(recorded["weight"]), bool(recorded.get("article_vectors", False)))
 
 
 def onnx_run(session: ort.InferenceSession) -> EncoderRun:

@@ -155,7 +155,13 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         lines.append(
             "- Passage check: the same marked reading also says whether the passage, as a whole, overlaps what "
             f"annotators marked; a passage's raw score is peak ^ {1 - check['weight']:g} x check ^ "
-            f"{check['weight']:g}. Fitted when shipping on the {check['passages']:,} candidate passages the shipped "
+            f"{check['weight']:g}"
+            + (
+                ", the check also reading the passage's vectors from its article's encoding"
+                if check.get("article_vectors")
+                else ""
+            )
+            + f". Fitted when shipping on the {check['passages']:,} candidate passages the shipped "
             f"tagger proposes in the training articles at extend {check['extend']} ({check['overlapping_gold']:,} "
             f"overlap gold; {check['head']['epochs']} epochs, learning rate {check['head']['learning_rate']}, seed "
             f"{check['head']['seed']})."

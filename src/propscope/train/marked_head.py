@@ -107,6 +107,7 @@ class PassageCheckSettings:
     verdict stays an estimate of how often such a passage overlaps gold."""
 
     weight: float = 0.25
+    article_vectors: bool = False
     extend: float = 0.15
     max_gap: int = 1
     head: MarkedHeadSettings = MarkedHeadSettings(epochs=16, class_balance=0.0, members=1)
@@ -122,9 +123,12 @@ class CandidateReadings:
     overlaps: NDArray[np.bool_]
 
 
-def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max_gap: int) -> CandidateReadings:
+def read_candidates(
+    runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max_gap: int, *, article_vectors: bool = False
+) -> CandidateReadings:
     """The tagger's candidates at (`extend`, `max_gap`) in every article of `corpus`, each read
-    marked in its context by the model's own encoder."""
+    marked in its context by the model's own encoder (with `article_vectors`, and its vectors
+    from the article's encoding)."""
     article_ids = list(corpus.articles)
     texts = [corpus.articles[a].text for a in article_ids]
     gold = corpus.si_spans()
@@ -133,7 +137,8 @@ def read_candidates(runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max
     for article_id, text, encoded in zip(article_ids, texts, runtime.encode_many(texts), strict=True):
         candidates = candidate_passages(text, encoded, extend, max_gap)
         if candidates:
-            inputs.append(marked_head_inputs(runtime.reader, text, ranges_of(candidates)))
+            article = encoded if article_vectors else None
+            inputs.append(marked_head_inputs(runtime.reader, text, ranges_of(candidates), article))
             overlaps += [metrics.overlaps_any(r, gold[article_id]) for r in ranges_of(candidates)]
             passages += candidates
     width = inputs[0].shape[1] if inputs else 0
@@ -155,8 +160,9 @@ def fit_passage_check(folder: Path, train_dir: Path, settings: PassageCheckSetti
     returns what the description records."""
     settings = settings or PassageCheckSettings()
     runtime = ModelRuntime.load(folder, spin=False)
+    corpus = span_corpus(train_dir, runtime.scheme, "train")
     readings = read_candidates(
-        runtime, span_corpus(train_dir, runtime.scheme, "train"), settings.extend, settings.max_gap
+        runtime, corpus, settings.extend, settings.max_gap, article_vectors=settings.article_vectors
     )
     log.info("passage check: %d candidate passages read by %s", len(readings.passages), folder.name)
     save_head(folder / PASSAGE_CHECK_FILE, fit_check_head(readings, settings, runtime.hidden_size))
