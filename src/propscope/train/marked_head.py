@@ -104,7 +104,12 @@ class PassageCheckSettings:
     F1 on dev (the sum the thresholds are tuned for) among the rows that still report the seed
     article's true findings `tests/test_shipped_model.py` requires; other rows score up to
     0.006 higher on dev but drop "jihadists" or "sinful". Classes are not weighted, so the
-    verdict stays an estimate of how often such a passage overlaps gold."""
+    verdict stays an estimate of how often such a passage overlaps gold. One head, not an
+    average: ten averaged moved the tuned sum by 0.003 at the same settings, and their 6 MB
+    would take the folder to its size limit. `article_vectors` (the passage's vectors from the
+    article pass as further inputs) is off: on the training candidates those vectors nearly
+    say which passages are gold, and a check leaning on them drops the seed article's plain
+    labels ("The passage check, averaged and reading the article pass" in BENCHMARKS)."""
 
     weight: float = 0.25
     article_vectors: bool = False
