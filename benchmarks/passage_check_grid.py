@@ -1,13 +1,16 @@
 """How the passage check's epochs and weight move SI, FLC and sentence F1 on PTC dev.
 
     python benchmarks/passage_check_grid.py [--model DIR] [--members N] [--article-vectors]
-        [--epochs E ...] [--weights W ...]
+        [--epochs E ...] [--weights W ...] [--out-of-fold TAGGER=FOLDER ... [--own-too]]
 
 The model's encoder (default: the shipped one) reads every candidate passage its tagger
 proposes in the PTC train articles (as `propscope ship --span-input marked` does), and a check
 is fitted for each number of epochs (the rest as `train.marked_head.PassageCheckSettings`, but
 for `--members`, the heads a check averages, and `--article-vectors`, a check that also reads
-each passage's vectors from the article's encoding).
+each passage's vectors from the article's encoding). With `--out-of-fold`, the candidates come
+instead from taggers that never trained on the articles they propose in (folds written by
+`benchmarks/ptc_folds.py`), still read by the model's encoder: the false alarms a tagger makes
+on articles it has not seen, which its own training articles under-show.
 Every row is then tuned on dev exactly as shipping tunes a model (`DevTuner.tune`: extend, gap,
 calibration, span and second-technique thresholds), with the model's own span head naming the
 techniques; weight 0 is the model without a check. Dev passages are read once and remembered.
@@ -37,7 +40,12 @@ from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, ran
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import encode_dev  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
-from propscope.train.marked_head import PassageCheckSettings, fit_check_head, read_candidates  # noqa: E402
+from propscope.train.marked_head import (  # noqa: E402
+    CandidateReadings,
+    PassageCheckSettings,
+    fit_check_head,
+    read_candidates,
+)
 
 EPOCHS = (4, 8, 16)
 WEIGHTS = (0.25, 0.5, 0.75, 1.0)
@@ -94,14 +102,36 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, nargs="+", default=EPOCHS)
     parser.add_argument("--weights", type=float, nargs="+", default=WEIGHTS)
     parser.add_argument("--article-vectors", action="store_true", help="the check also reads the article's vectors")
+    parser.add_argument(
+        "--out-of-fold",
+        nargs="+",
+        default=[],
+        metavar="TAGGER=FOLDER",
+        help="fit the check on the candidates each TAGGER (a model folder) proposes in FOLDER, a PTC folder of "
+        "train articles it never trained on (benchmarks/ptc_folds.py), instead of the model's own train candidates",
+    )
+    parser.add_argument("--own-too", action="store_true", help="with --out-of-fold, the model's own candidates too")
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model, spin=False)
     default = PassageCheckSettings()
     settings = replace(default, article_vectors=args.article_vectors, head=replace(default.head, members=args.members))
-    train = read_ptc_folder(Settings().ptc_folder("train"))
-    readings = read_candidates(
-        runtime, train, settings.extend, settings.max_gap, article_vectors=settings.article_vectors
-    )
+    parts = [
+        read_candidates(
+            runtime,
+            read_ptc_folder(Path(folder)),
+            settings.extend,
+            settings.max_gap,
+            article_vectors=settings.article_vectors,
+            proposer=ModelRuntime.load(Path(tagger), spin=False),
+        )
+        for tagger, folder in (pair.split("=", 1) for pair in args.out_of_fold)
+    ]
+    if args.own_too or not parts:
+        train = read_ptc_folder(Settings().ptc_folder("train"))
+        parts.append(
+            read_candidates(runtime, train, settings.extend, settings.max_gap, article_vectors=settings.article_vectors)
+        )
+    readings = CandidateReadings.joined(parts)
     tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
     seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
     seed_encoded = runtime.encode_many([seed])[0]
@@ -111,7 +141,12 @@ def main() -> None:
     classifier = RememberedReadings(marked)
     print(
         f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
-        f"({int(readings.overlaps.sum())} overlap gold); each check averages {args.members} head(s)"
+        + (
+            f"proposed by {', '.join(args.out_of_fold)}{' and the model' if args.own_too else ''} "
+            if args.out_of_fold
+            else ""
+        )
+        + f"({int(readings.overlaps.sum())} overlap gold); each check averages {args.members} head(s)"
         + (", reading the article's vectors too" if settings.article_vectors else "")
         + "\n"
     )

@@ -418,3 +418,30 @@ def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
     shipped = run_cli("ship", str(default_model_dir()), "--out", str(tmp_path / "y"), "--span-input", "boxed")
     assert shipped.returncode != 0 and "expected marked (or leave it out)" in shipped.stderr
     assert not (tmp_path / "y").exists()
+
+
+def test_a_check_can_learn_from_candidates_another_tagger_proposes(tiny_ptc: Path) -> None:
+    """Out-of-fold candidates: a tagger that never saw the articles proposes the passages, and
+    the model's own encoder still reads them, so the check learns the vectors it will see."""
+    from propscope.detect.marked_spans import marked_head_inputs
+    from propscope.detect.predict import candidate_passages, ranges_of
+    from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.formats.ptc import read_ptc_folder
+    from propscope.train.marked_head import CandidateReadings, read_candidates
+    from tests.conftest import TINY_TEXT
+
+    model, proposer = ModelRuntime.load(spin=False), ModelRuntime.load(default_model_dir("semeval2023"), spin=False)
+    corpus = read_ptc_folder(tiny_ptc)
+    own = read_candidates(model, corpus, 0.3, 1)
+    other = read_candidates(model, corpus, 0.3, 1, proposer=proposer)
+    proposed = candidate_passages(TINY_TEXT, proposer.encode_many([TINY_TEXT])[0], 0.3, 1)
+    assert other.passages == proposed and len(proposed) == 3  # "A Shameful" is the model's, "Shameful" the other's
+    assert ranges_of(proposed) != ranges_of(own.passages)
+    assert (other.inputs == marked_head_inputs(model.reader, TINY_TEXT, ranges_of(proposed))).all()
+    # "corrupt elites" and "brave nation" are gold; the title is not
+    gold = [(21, 35), (48, 64)]
+    assert other.overlaps.tolist() == [any(s < e2 and s2 < e for s2, e2 in gold) for s, e in ranges_of(proposed)]
+    joined = CandidateReadings.joined([own, other])
+    assert joined.passages == own.passages + other.passages
+    assert joined.inputs.shape == (len(joined.passages), own.inputs.shape[1])
+    assert joined.overlaps.tolist() == own.overlaps.tolist() + other.overlaps.tolist()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from numpy.typing import NDArray
 
 from propscope import metrics, techniques
 from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, marked_head_inputs
-from propscope.detect.predict import Passage, SpanHead, candidate_passages, ranges_of
+from propscope.detect.predict import Encoded, Passage, SpanHead, candidate_passages, ranges_of
 from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, save_head, write_description
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
@@ -109,7 +110,11 @@ class PassageCheckSettings:
     would take the folder to its size limit. `article_vectors` (the passage's vectors from the
     article pass as further inputs) is off: on the training candidates those vectors nearly
     say which passages are gold, and a check leaning on them drops the seed article's plain
-    labels ("The passage check, averaged and reading the article pass" in BENCHMARKS)."""
+    labels ("The passage check, averaged and reading the article pass" in BENCHMARKS). The
+    candidates are the shipped tagger's own: candidates from taggers that never trained on the
+    article (`read_candidates(proposer=...)`) gave the best dev sum of any check, and every such
+    row dropped one or more of those seed findings ("The passage check on candidates from
+    taggers that never saw the article")."""
 
     weight: float = 0.25
     article_vectors: bool = False
@@ -127,22 +132,43 @@ class CandidateReadings:
     inputs: NDArray[np.float32]
     overlaps: NDArray[np.bool_]
 
+    @classmethod
+    def joined(cls, parts: Sequence[CandidateReadings]) -> CandidateReadings:
+        """The rows of `parts` one after another (candidates read in several corpora)."""
+        return cls(
+            [p for part in parts for p in part.passages],
+            np.concatenate([part.inputs for part in parts]),
+            np.concatenate([part.overlaps for part in parts]),
+        )
+
 
 def read_candidates(
-    runtime: ModelRuntime, corpus: PtcCorpus, extend: float, max_gap: int, *, article_vectors: bool = False
+    runtime: ModelRuntime,
+    corpus: PtcCorpus,
+    extend: float,
+    max_gap: int,
+    *,
+    article_vectors: bool = False,
+    proposer: ModelRuntime | None = None,
 ) -> CandidateReadings:
     """The tagger's candidates at (`extend`, `max_gap`) in every article of `corpus`, each read
     marked in its context by the model's own encoder (with `article_vectors`, and its vectors
-    from the article's encoding)."""
+    from the article's encoding). With `proposer`, that model's tagger proposes the candidates
+    instead: one that never trained on `corpus` makes the false alarms a tagger makes on
+    articles it has not seen."""
     article_ids = list(corpus.articles)
     texts = [corpus.articles[a].text for a in article_ids]
     gold = corpus.si_spans()
+    proposed = (proposer or runtime).encode_many(texts)
+    own: Sequence[Encoded | None] = [None] * len(texts)
+    if article_vectors:
+        own = proposed if proposer is None else runtime.encode_many(texts)
     passages: list[Passage] = []
     inputs, overlaps = [], []
-    for article_id, text, encoded in zip(article_ids, texts, runtime.encode_many(texts), strict=True):
+    for article_id, text, encoded, read in zip(article_ids, texts, proposed, own, strict=True):
         candidates = candidate_passages(text, encoded, extend, max_gap)
         if candidates:
-            article = encoded if article_vectors else None
+            article = read if article_vectors else None
             inputs.append(marked_head_inputs(runtime.reader, text, ranges_of(candidates), article))
             overlaps += [metrics.overlaps_any(r, gold[article_id]) for r in ranges_of(candidates)]
             passages += candidates
