@@ -95,6 +95,14 @@ class RememberedReadings:
         return self.marked.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
 
 
+def tagger_and_folder(pair: str) -> tuple[Path, Path]:
+    """`--out-of-fold`'s TAGGER=FOLDER, or a usage error naming the argument."""
+    tagger, _, folder = pair.partition("=")
+    if not tagger or not folder:
+        raise argparse.ArgumentTypeError(f"{pair!r} is not TAGGER=FOLDER (a model folder, then a PTC folder)")
+    return Path(tagger), Path(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
@@ -106,6 +114,7 @@ def main() -> None:
         "--out-of-fold",
         nargs="+",
         default=[],
+        type=tagger_and_folder,
         metavar="TAGGER=FOLDER",
         help="fit the check on the candidates each TAGGER (a model folder) proposes in FOLDER, a PTC folder of "
         "train articles it never trained on (benchmarks/ptc_folds.py), instead of the model's own train candidates",
@@ -118,13 +127,13 @@ def main() -> None:
     parts = [
         read_candidates(
             runtime,
-            read_ptc_folder(Path(folder)),
+            read_ptc_folder(folder),
             settings.extend,
             settings.max_gap,
             article_vectors=settings.article_vectors,
-            proposer=ModelRuntime.load(Path(tagger), spin=False),
+            proposer=ModelRuntime.load(tagger, spin=False),
         )
-        for tagger, folder in (pair.split("=", 1) for pair in args.out_of_fold)
+        for tagger, folder in args.out_of_fold
     ]
     if args.own_too or not parts:
         train = read_ptc_folder(Settings().ptc_folder("train"))
@@ -142,7 +151,8 @@ def main() -> None:
     print(
         f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
         + (
-            f"proposed by {', '.join(args.out_of_fold)}{' and the model' if args.own_too else ''} "
+            f"proposed by {', '.join(f'{t}={f}' for t, f in args.out_of_fold)}"
+            + f"{' and the model' if args.own_too else ''} "
             if args.out_of_fold
             else ""
         )
