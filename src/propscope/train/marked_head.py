@@ -165,10 +165,9 @@ def read_candidates(
         own = proposed if proposer is None else runtime.encode_many(texts)
     passages: list[Passage] = []
     inputs, overlaps = [], []
-    for article_id, text, encoded, read in zip(article_ids, texts, proposed, own, strict=True):
+    for article_id, text, encoded, article in zip(article_ids, texts, proposed, own, strict=True):
         candidates = candidate_passages(text, encoded, extend, max_gap)
         if candidates:
-            article = read if article_vectors else None
             inputs.append(marked_head_inputs(runtime.reader, text, ranges_of(candidates), article))
             overlaps += [metrics.overlaps_any(r, gold[article_id]) for r in ranges_of(candidates)]
             passages += candidates
