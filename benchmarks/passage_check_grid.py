@@ -1,7 +1,8 @@
 """How the passage check's epochs and weight move SI, FLC and sentence F1 on PTC dev.
 
     python benchmarks/passage_check_grid.py [--model DIR] [--members N] [--article-vectors]
-        [--epochs E ...] [--weights W ...] [--out-of-fold TAGGER=FOLDER ... [--own-too]]
+        [--epochs E ...] [--weights W ...]
+        [--out-of-fold TAGGER=FOLDER ... [--own-too | --averaged-with-own]]
 
 The model's encoder (default: the shipped one) reads every candidate passage its tagger
 proposes in the PTC train articles (as `propscope ship --span-input marked` does), and a check
@@ -10,7 +11,10 @@ for `--members`, the heads a check averages, and `--article-vectors`, a check th
 each passage's vectors from the article's encoding). With `--out-of-fold`, the candidates come
 instead from taggers that never trained on the articles they propose in (folds written by
 `benchmarks/ptc_folds.py`), still read by the model's encoder: the false alarms a tagger makes
-on articles it has not seen, which its own training articles under-show.
+on articles it has not seen, which its own training articles under-show. `--own-too` adds the
+model's own candidates to theirs; `--averaged-with-own` instead averages each check with a head
+fitted on the model's own candidates (`PassageCheckSettings.head`), as `propscope refit
+--check-out-of-fold` fits the shipped check, the grid's epochs then being the out-of-fold head's.
 Every row is then tuned on dev exactly as shipping tunes a model (`DevTuner.tune`: extend, gap,
 calibration, span and second-technique thresholds), with the model's own span head naming the
 techniques; weight 0 is the model without a check. Dev passages are read once and remembered.
@@ -45,6 +49,7 @@ from propscope.train.marked_head import (  # noqa: E402
     PassageCheckSettings,
     fit_check_head,
     read_candidates,
+    tagger_and_folder,
 )
 
 EPOCHS = (4, 8, 16)
@@ -95,12 +100,12 @@ class RememberedReadings:
         return self.marked.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
 
 
-def tagger_and_folder(pair: str) -> tuple[Path, Path]:
+def out_of_fold_argument(pair: str) -> tuple[Path, Path]:
     """`--out-of-fold`'s TAGGER=FOLDER, or a usage error naming the argument."""
-    tagger, _, folder = pair.partition("=")
-    if not tagger or not folder:
-        raise argparse.ArgumentTypeError(f"{pair!r} is not TAGGER=FOLDER (a model folder, then a PTC folder)")
-    return Path(tagger), Path(folder)
+    try:
+        return tagger_and_folder(pair)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main() -> None:
@@ -114,13 +119,23 @@ def main() -> None:
         "--out-of-fold",
         nargs="+",
         default=[],
-        type=tagger_and_folder,
+        type=out_of_fold_argument,
         metavar="TAGGER=FOLDER",
         help="fit the check on the candidates each TAGGER (a model folder) proposes in FOLDER, a PTC folder of "
         "train articles it never trained on (benchmarks/ptc_folds.py), instead of the model's own train candidates",
     )
     parser.add_argument("--own-too", action="store_true", help="with --out-of-fold, the model's own candidates too")
+    parser.add_argument(
+        "--averaged-with-own",
+        action="store_true",
+        help="with --out-of-fold, each check averages its head (the grid's epochs) with one fitted on the model's "
+        "own candidates as shipping fits it (as `propscope refit --check-out-of-fold` does)",
+    )
     args = parser.parse_args()
+    if (args.own_too or args.averaged_with_own) and not args.out_of_fold:
+        parser.error("--own-too and --averaged-with-own need --out-of-fold")
+    if args.own_too and args.averaged_with_own:
+        parser.error("--own-too and --averaged-with-own are two ways of using the model's own candidates; pick one")
     runtime = ModelRuntime.load(args.model, spin=False)
     default = PassageCheckSettings()
     settings = replace(default, article_vectors=args.article_vectors, head=replace(default.head, members=args.members))
@@ -135,11 +150,19 @@ def main() -> None:
         )
         for tagger, folder in args.out_of_fold
     ]
-    if args.own_too or not parts:
-        train = read_ptc_folder(Settings().ptc_folder("train"))
-        parts.append(
-            read_candidates(runtime, train, settings.extend, settings.max_gap, article_vectors=settings.article_vectors)
+    own = (
+        read_candidates(
+            runtime,
+            read_ptc_folder(Settings().ptc_folder("train")),
+            settings.extend,
+            settings.max_gap,
+            article_vectors=settings.article_vectors,
         )
+        if args.own_too or args.averaged_with_own or not parts
+        else None
+    )
+    if own is not None and not args.averaged_with_own:
+        parts.append(own)
     readings = CandidateReadings.joined(parts)
     tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
     seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
@@ -153,6 +176,7 @@ def main() -> None:
         + (
             f"proposed by {', '.join(f'{t}={f}' for t, f in args.out_of_fold)}"
             + f"{' and the model' if args.own_too else ''} "
+            + ("(each averaged with a head on the model's own candidates) " if args.averaged_with_own else "")
             if args.out_of_fold
             else ""
         )
@@ -167,8 +191,12 @@ def main() -> None:
     heads: dict[int, SpanHead] = {}
     for epochs, weight in rows:
         if epochs and epochs not in heads:
-            fitted = replace(settings, head=replace(settings.head, epochs=epochs))
-            heads[epochs] = fit_check_head(readings, fitted, runtime.hidden_size)
+            if args.averaged_with_own and own is not None:
+                fitted = replace(settings, out_of_fold_head=replace(settings.out_of_fold_head, epochs=epochs))
+                heads[epochs] = fit_check_head(own, fitted, runtime.hidden_size, out_of_fold=readings)
+            else:
+                fitted = replace(settings, head=replace(settings.head, epochs=epochs))
+                heads[epochs] = fit_check_head(readings, fitted, runtime.hidden_size)
         check = PassageCheck(heads[epochs], weight, settings.article_vectors) if epochs else None
         classifier.marked = replace(marked, check=check)
         thresholds, calibration, scores = tuner.tune(encoded, classifier)

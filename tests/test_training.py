@@ -352,6 +352,54 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     assert "model folder not found" in run_cli("refit", str(tmp_path / "nowhere")).stderr
 
 
+def test_refit_with_taggers_trained_apart_averages_the_check_with_one_on_their_candidates(
+    tiny_ptc: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.runtime import PASSAGE_CHECK_FILE, ModelRuntime, default_model_dir, load_head
+    from propscope.train.marked_head import PASSAGE_CHECK_OUTPUTS, fit_passage_check
+
+    folder, own_only = tmp_path / "model", tmp_path / "own-only"
+    shutil.copytree(default_model_dir(), folder)
+    shutil.copytree(default_model_dir(), own_only)
+    tagger = default_model_dir("semeval2023")  # a tagger that never trained on the tiny article
+    before = json.loads((folder / "propscope-model.json").read_text()) | {"rescored": True}
+    (folder / "propscope-model.json").write_text(json.dumps(before))  # as if rescored since it shipped
+    result = run_cli(
+        "refit", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc),
+        "--check-out-of-fold", f"{tagger}={tiny_ptc}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    after = json.loads((folder / "propscope-model.json").read_text())
+    assert after["passage_check"]["out_of_fold"] == [
+        {"tagger": "propscope-minilm-semeval2023", "articles": 1, "passages": 3, "overlapping_gold": 2}
+    ]
+    assert after["passage_check"]["out_of_fold_head"]["epochs"] == 8
+    assert after["command"] == before["command"] + (
+        f" && propscope refit {tmp_path.name}/model --check-out-of-fold "
+        f"src/propscope/models/propscope-minilm-semeval2023={tmp_path.name}/tiny"
+    )
+    check = ModelRuntime.load(folder).classifier.check  # type: ignore[attr-defined]
+    assert check.head.w1.shape == (2, 384, 2 * 384 + N_FEATURES)  # two heads, their verdicts averaged
+    # the first is the check fitted on the model's own candidates alone, as shipping fits it
+    fit_passage_check(own_only, tiny_ptc)
+    alone = load_head(own_only / PASSAGE_CHECK_FILE, PASSAGE_CHECK_OUTPUTS)
+    assert (check.head.w1[0] == alone.w1).all() and (check.head.w2[0] == alone.w2).all()
+    assert not np.allclose(check.head.w2[1], alone.w2)
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "its verdict is the average of that head and one fitted on the candidates that taggers" in card
+    assert "(propscope-minilm-semeval2023: 3 in 1 articles; 8 epochs)" in card
+    assert "rescored" not in after and "re-measured (`propscope rescore`)" not in card  # retuned since
+
+    bad = run_cli("refit", str(folder), "--check-out-of-fold", str(tagger))
+    assert bad.returncode == 2 and "is not TAGGER=FOLDER" in bad.stderr
+    missing = run_cli("refit", str(folder), "--check-out-of-fold", f"{tmp_path / 'nowhere'}={tiny_ptc}")
+    assert missing.returncode == 1 and "model folder not found" in missing.stderr
+    assert json.loads((folder / "propscope-model.json").read_text()) == after  # refused before anything was refitted
+
+
 def test_passage_check_is_fitted_on_the_taggers_candidates_and_loaded_with_the_model(
     tiny_ptc: Path, tmp_path: Path
 ) -> None:

@@ -250,17 +250,36 @@ def refit(
     ] = None,
     dev_dir: ShippedDevOption = None,
     notes: NotesOption = None,
+    check_out_of_fold: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="TAGGER=FOLDER",
+            help="Also refit the passage check, on the tagger's own training candidates and on those TAGGER (a "
+            "model folder) proposes in FOLDER, a PTC folder of training articles it never trained on (folds from "
+            "benchmarks/ptc_folds.py). Repeat it for each fold.",
+        ),
+    ] = None,
 ) -> None:
     """Refit a shipped marked model's span head as 'propscope ship' now fits it (marked reading plus
     the article's own vectors), retune its thresholds on dev, and rewrite its figures and model card;
-    the encoder and passage check stay as shipped.
+    the encoder stays as shipped, and so does the passage check unless --check-out-of-fold is given.
 
     Example: propscope refit src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
     """
+    from propscope.detect.runtime import ModelRuntime
     from propscope.errors import InputError
+    from propscope.formats.annotated import span_corpus
+    from propscope.train.marked_head import tagger_and_folder
     from propscope.train.quantize import refit as refit_model
 
+    try:
+        proposers = [tagger_and_folder(pair) for pair in check_out_of_fold or ()]
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--check-out-of-fold") from None
     runtime = shipped_runtime(model)
+    for tagger, folder in proposers:  # a missing one fails now, not after the span head's minutes of fitting
+        ModelRuntime.load(tagger, spin=False)
+        span_corpus(folder, runtime.scheme, "train")
     if runtime.description.get("span_input") != "marked":
         raise InputError(
             "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "
@@ -274,6 +293,7 @@ def refit(
         train_dir or settings.train_folder(runtime.scheme),
         dev_dir or settings.dev_folder(runtime.scheme),
         notes,
+        proposers,
     )
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
 

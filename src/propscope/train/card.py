@@ -164,7 +164,16 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             + f". Fitted when shipping on the {check['passages']:,} candidate passages the shipped "
             f"tagger proposes in the training articles at extend {check['extend']} ({check['overlapping_gold']:,} "
             f"overlap gold; {check['head']['epochs']} epochs, learning rate {check['head']['learning_rate']}, seed "
-            f"{check['head']['seed']})."
+            f"{check['head']['seed']})"
+            + (
+                "; its verdict is the average of that head and one fitted on the candidates that taggers trained "
+                "apart propose in training articles they never saw ("
+                + ", ".join(f"{fold['tagger']}: {fold['passages']:,} in {fold['articles']} articles" for fold in unseen)
+                + f"; {check['out_of_fold_head']['epochs']} epochs), as a tagger's false alarms on new articles are "
+                "under-shown in its own training articles."
+                if (unseen := check.get("out_of_fold"))
+                else "."
+            )
         )
     ece = description.get("cross_fitted_ece")
     if description.get("calibration"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -249,28 +250,43 @@ def rescore(folder: Path, dev_dir: Path, notes: Path | None = None) -> dict[str,
     return description
 
 
-def refit(folder: Path, train_dir: Path, dev_dir: Path, notes: Path | None = None) -> dict[str, Any]:
+def refit(
+    folder: Path,
+    train_dir: Path,
+    dev_dir: Path,
+    notes: Path | None = None,
+    check_proposers: Sequence[tuple[Path, Path]] = (),
+) -> dict[str, Any]:
     """Refit a shipped marked model's span head as shipping now fits it (`fit_marked_head`:
     each training span's marked reading and its vectors from the article's own encoding), retune
     thresholds and calibration on dev for it, and rewrite the figures the folder records and its
-    model card. The encoder and the passage check stay as shipped: this brings a model shipped
-    before the head read the article's vectors up to date without its fp32 training run."""
+    model card. The encoder stays as shipped: this brings a model shipped before the head read
+    the article's vectors up to date without its fp32 training run. The passage check stays too,
+    unless `check_proposers` (tagger, PTC folder of training articles it never trained on) are
+    given: then it is refitted on the tagger's own candidates and on theirs
+    (`fit_passage_check`), which needs taggers trained apart, so shipping does not do it."""
     notes_text = read_text_file(notes) if notes is not None else None
     fit_marked_head(folder, train_dir)
+    if check_proposers:
+        fit_passage_check(folder, train_dir, proposers=check_proposers)
     tuned = tune_variant(folder, dev_dir)
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(
         thresholds=tuned["thresholds"], calibration=tuned["calibration"], cross_fitted_ece=tuned["cross_fitted_ece"]
     )
-    record_step(description, "refit", folder, notes)
+    description.pop(RESCORED_KEY, None)  # retuned: no longer thresholds and calibration as shipped
+    proposed = "".join(f" --check-out-of-fold {_shown(t)}={_shown(f)}" for t, f in check_proposers)
+    record_step(description, "refit", folder, notes, proposed)
     record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
     return description
 
 
-def record_step(description: dict[str, Any], verb: str, folder: Path, notes: Path | None) -> None:
-    """Append `propscope <verb> <folder>` to the recorded command, once, so that the card's
-    command still remakes the card."""
-    step = f" && propscope {verb} {_shown(folder)}" + (f" --notes {_shown(notes)}" if notes is not None else "")
+def record_step(description: dict[str, Any], verb: str, folder: Path, notes: Path | None, options: str = "") -> None:
+    """Append `propscope <verb> <folder><options>` to the recorded command, once, so that the
+    card's command still remakes the card."""
+    step = f" && propscope {verb} {_shown(folder)}{options}" + (
+        f" --notes {_shown(notes)}" if notes is not None else ""
+    )
     if not description["command"].endswith(step):
         description["command"] += step
 
