@@ -266,9 +266,7 @@ def refit(
 
     Example: propscope refit src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
     """
-    from propscope.detect.runtime import ModelRuntime
     from propscope.errors import InputError
-    from propscope.formats.annotated import span_corpus
     from propscope.train.marked_head import tagger_and_folder
     from propscope.train.quantize import refit as refit_model
 
@@ -277,9 +275,6 @@ def refit(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--check-out-of-fold") from None
     runtime = shipped_runtime(model)
-    for tagger, folder in proposers:  # a missing one fails now, not after the span head's minutes of fitting
-        ModelRuntime.load(tagger, spin=False)
-        span_corpus(folder, runtime.scheme, "train")
     if runtime.description.get("span_input") != "marked":
         raise InputError(
             "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "

@@ -223,14 +223,17 @@ def fit_passage_check(
     settings = settings or PassageCheckSettings()
     runtime = ModelRuntime.load(folder, spin=False)
     scheme = runtime.scheme
-    corpora = [(tagger, span_corpus(articles, scheme, "train")) for tagger, articles in proposers]
-    taggers = [ModelRuntime.load(tagger, spin=False) for tagger, _ in proposers]
+    # loaded before anything is read, so a missing tagger or fold fails at once
+    folds = [
+        (tagger.name, span_corpus(articles, scheme, "train"), ModelRuntime.load(tagger, spin=False))
+        for tagger, articles in proposers
+    ]
     read = partial(read_candidates, extend=settings.extend, max_gap=settings.max_gap)
     readings = read(runtime, span_corpus(train_dir, scheme, "train"), article_vectors=settings.article_vectors)
     log.info("passage check: %d candidate passages read by %s", len(readings.passages), folder.name)
     unseen = [
         read(runtime, corpus, article_vectors=settings.article_vectors, proposer=proposer)
-        for (_, corpus), proposer in zip(corpora, taggers, strict=True)
+        for _, corpus, proposer in folds
     ]
     out_of_fold = CandidateReadings.joined(unseen) if unseen else None
     save_head(folder / PASSAGE_CHECK_FILE, fit_check_head(readings, settings, runtime.hidden_size, out_of_fold))
@@ -243,12 +246,12 @@ def fit_passage_check(
     else:
         recorded["out_of_fold"] = [
             {
-                "tagger": tagger.name,
+                "tagger": name,
                 "articles": len(corpus.articles),
                 "passages": len(part.passages),
                 "overlapping_gold": int(part.overlaps.sum()),
             }
-            for (tagger, corpus), part in zip(corpora, unseen, strict=True)
+            for (name, corpus, _), part in zip(folds, unseen, strict=True)
         ]
     record_in_description(folder, passage_check=recorded)
     return recorded

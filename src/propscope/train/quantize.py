@@ -266,9 +266,9 @@ def refit(
     given: then it is refitted on the tagger's own candidates and on theirs
     (`fit_passage_check`), which needs taggers trained apart, so shipping does not do it."""
     notes_text = read_text_file(notes) if notes is not None else None
-    fit_marked_head(folder, train_dir)
-    if check_proposers:
+    if check_proposers:  # first: it loads the taggers and folds before any fitting, so a missing one fails at once
         fit_passage_check(folder, train_dir, proposers=check_proposers)
+    fit_marked_head(folder, train_dir)
     tuned = tune_variant(folder, dev_dir)
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(
