@@ -10,7 +10,7 @@ is fitted for each number of epochs (the rest as `train.marked_head.PassageCheck
 for `--members`, the heads a check averages, and `--article-vectors`, a check that also reads
 each passage's vectors from the article's encoding). With `--out-of-fold`, the candidates come
 instead from taggers that never trained on the articles they propose in (folds written by
-`benchmarks/ptc_folds.py`), still read by the model's encoder: the false alarms a tagger makes
+`propscope folds`), still read by the model's encoder: the false alarms a tagger makes
 on articles it has not seen, which its own training articles under-show. `--own-too` adds the
 model's own candidates to theirs; `--averaged-with-own` instead averages each check with a head
 fitted on the model's own candidates (`PassageCheckSettings.head`), as `propscope refit
@@ -122,7 +122,7 @@ def main() -> None:
         type=out_of_fold_argument,
         metavar="TAGGER=FOLDER",
         help="fit the check on the candidates each TAGGER (a model folder) proposes in FOLDER, a PTC folder of "
-        "train articles it never trained on (benchmarks/ptc_folds.py), instead of the model's own train candidates",
+        "train articles it never trained on ('propscope folds'), instead of the model's own train candidates",
     )
     parser.add_argument("--own-too", action="store_true", help="with --out-of-fold, the model's own candidates too")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Commands that make models: train, ship, and rescore or refit a shipped one."""
+"""Commands that make models: train, ship, rescore or refit a shipped one, and the folds a refit reads."""
 
 from __future__ import annotations
 
@@ -256,7 +256,7 @@ def refit(
             metavar="TAGGER=FOLDER",
             help="Also refit the passage check, on the tagger's own training candidates and on those TAGGER (a "
             "model folder) proposes in FOLDER, a PTC folder of training articles it never trained on (folds from "
-            "benchmarks/ptc_folds.py). Repeat it for each fold.",
+            "'propscope folds'). Repeat it for each fold.",
         ),
     ] = None,
 ) -> None:
@@ -293,8 +293,38 @@ def refit(
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
 
 
+def folds(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Folder to write fold-1, fold-2, ... into (each with held/ and rest/).")],
+    count: Annotated[int, typer.Option("--folds", min=2, help="How many folds to deal the articles into.")] = 2,
+    shuffle: Annotated[
+        int | None,
+        typer.Option(
+            metavar="SEED",
+            help="Shuffle the sorted ids with this seed before dealing: a second split whose folds mix the first's.",
+        ),
+    ] = None,
+    train_dir: Annotated[
+        Path | None, typer.Option(help="Training folder to deal. Default: as for 'propscope train'.")
+    ] = None,
+) -> None:
+    """Deal the training articles into folds: fold-k/rest to train a tagger on (propscope train
+    --train-dir), fold-k/held for the candidates it proposes in articles it never saw (propscope
+    refit --check-out-of-fold TAGGER=fold-k/held). Articles are linked, not copied.
+
+    Example: propscope folds --out runs/folds
+    """
+    from propscope.train.folds import write_folds
+
+    written = write_folds(train_dir or state(ctx).settings.ptc_folder("train"), out, count, shuffle)
+    print_json(
+        {f"fold-{k}": {"held": fold.held_articles, "rest": fold.rest_articles} for k, fold in enumerate(written, 1)}
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(ship)
     app.command()(rescore)
     app.command()(refit)
+    app.command()(folds)

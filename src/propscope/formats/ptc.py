@@ -147,13 +147,28 @@ def _find_label_files(root: Path, task_suffix: str) -> list[Path]:
     return sorted(p for p in root.rglob(f"*{task_suffix}") if p.is_file())
 
 
+def find_article_files(root: Path) -> list[Path]:
+    """The `article<ID>.txt` files anywhere under `root`, sorted."""
+    return sorted(p for p in root.rglob("article*.txt") if _ARTICLE_FILE.match(p.name))
+
+
+def format_rows(rows: Iterable[LabelRow]) -> str:
+    """Label rows as a label file holds them (TC rows with their technique), in the order given."""
+    return "".join(
+        f"{r.article_id}\t{r.start}\t{r.end}\n"
+        if r.technique is None
+        else f"{r.article_id}\t{r.technique}\t{r.start}\t{r.end}\n"
+        for r in rows
+    )
+
+
 def read_ptc_folder(root: Path) -> PtcCorpus:
     """Read a PTC folder: its articles and the gold SI/TC rows it holds, checked against the texts."""
     if not root.exists():
         raise InputError("no such file or folder; check the path", path=root)
     if not root.is_dir():
         raise InputError("is not a folder; give a PTC folder with article<ID>.txt files", path=root)
-    article_files = sorted(p for p in root.rglob("article*.txt") if _ARTICLE_FILE.match(p.name))
+    article_files = find_article_files(root)
     if not article_files:
         raise InputError("holds no article<ID>.txt files; give a PTC folder (articles plus label files)", path=root)
     articles: dict[str, Article] = {}
