@@ -43,6 +43,8 @@ class PtcCorpus:
     articles: dict[str, Article]
     tc_rows: list[LabelRow] = field(default_factory=list)
     si_rows: list[LabelRow] = field(default_factory=list)
+    #: each article's file, when read from a folder (folds link them instead of copying the text)
+    files: dict[str, Path] = field(default_factory=dict)
 
     def first(self, count: int | None) -> PtcCorpus:
         """The first `count` articles by id with their gold (all of them for None): quick checks."""
@@ -54,6 +56,7 @@ class PtcCorpus:
             articles={aid: a for aid, a in self.articles.items() if aid in keep},
             tc_rows=[r for r in self.tc_rows if r.article_id in keep],
             si_rows=[r for r in self.si_rows if r.article_id in keep],
+            files={aid: path for aid, path in self.files.items() if aid in keep},
         )
 
     def tc_spans(self) -> dict[str, list[Span]]:
@@ -147,11 +150,6 @@ def _find_label_files(root: Path, task_suffix: str) -> list[Path]:
     return sorted(p for p in root.rglob(f"*{task_suffix}") if p.is_file())
 
 
-def find_article_files(root: Path) -> list[Path]:
-    """The `article<ID>.txt` files anywhere under `root`, sorted."""
-    return sorted(p for p in root.rglob("article*.txt") if _ARTICLE_FILE.match(p.name))
-
-
 def format_rows(rows: Iterable[LabelRow]) -> str:
     """Label rows as a label file holds them (TC rows with their technique), in the order given."""
     return "".join(
@@ -168,14 +166,16 @@ def read_ptc_folder(root: Path) -> PtcCorpus:
         raise InputError("no such file or folder; check the path", path=root)
     if not root.is_dir():
         raise InputError("is not a folder; give a PTC folder with article<ID>.txt files", path=root)
-    article_files = find_article_files(root)
+    article_files = sorted(p for p in root.rglob("article*.txt") if _ARTICLE_FILE.match(p.name))
     if not article_files:
         raise InputError("holds no article<ID>.txt files; give a PTC folder (articles plus label files)", path=root)
     articles: dict[str, Article] = {}
+    files: dict[str, Path] = {}
     for path in article_files:
         article = read_article_file(path)
         articles[article.id] = article
-    corpus = PtcCorpus(root=root, articles=articles)
+        files[article.id] = path
+    corpus = PtcCorpus(root=root, articles=articles, files=files)
     corpus.tc_rows = [row for p in _find_label_files(root, "task-flc-tc.labels") for row in read_label_file(p)]
     corpus.si_rows = [row for p in _find_label_files(root, "task-si.labels") for row in read_label_file(p)]
     check_rows_against_articles(corpus.tc_rows + corpus.si_rows, articles)

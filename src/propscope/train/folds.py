@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from propscope.formats.ptc import PtcCorpus, find_article_files, format_rows, read_ptc_folder
+from propscope.formats.ptc import PtcCorpus, format_rows, read_ptc_folder
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,12 @@ def write_folds(train: Path, out: Path, folds: int = 2, shuffle: int | None = No
     """Write `out/fold-k/held` and `out/fold-k/rest` (k from 1) for each fold of the PTC folder
     `train`: PTC folders that `propscope train --train-dir` and `--check-out-of-fold` read."""
     corpus = read_ptc_folder(train)
-    files = {path.stem.removeprefix("article"): path for path in find_article_files(train)}
     written = []
     for k, held in enumerate(deal(corpus.articles, folds, shuffle), start=1):
         rest = sorted(set(corpus.articles) - set(held))
         folder = out / f"fold-{k}"
         for name, ids in (("held", held), ("rest", rest)):
-            _write_folder(folder / name, corpus, {i: files[i] for i in ids})
+            _write_folder(folder / name, corpus, {i: corpus.files[i] for i in ids})
         written.append(Fold(folder / "held", folder / "rest", len(held), len(rest)))
     return written
 
