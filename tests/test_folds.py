@@ -49,3 +49,6 @@ def test_folds_link_the_articles_and_keep_each_folds_gold_rows_in_file_order(tmp
     assert not (tmp_path / "other").exists()
     one = run_cli("folds", "--out", str(tmp_path / "other"), "--train-dir", str(train), "--folds", "1")
     assert one.returncode == 2 and "--folds" in one.stderr
+    many = run_cli("folds", "--out", str(tmp_path / "other"), "--train-dir", str(train), "--folds", "6")
+    assert many.returncode == 2 and "6 folds of 5 articles would leave a fold empty" in many.stderr
+    assert "Traceback" not in many.stderr and not (tmp_path / "other").exists()

@@ -316,7 +316,10 @@ def folds(
     """
     from propscope.train.folds import write_folds
 
-    written = write_folds(train_dir or state(ctx).settings.ptc_folder("train"), out, count, shuffle)
+    try:
+        written = write_folds(train_dir or state(ctx).settings.ptc_folder("train"), out, count, shuffle)
+    except ValueError as error:  # more folds than articles
+        raise typer.BadParameter(str(error), param_hint="--folds") from None
     print_json(
         {f"fold-{k}": {"held": fold.held_articles, "rest": fold.rest_articles} for k, fold in enumerate(written, 1)}
     )
