@@ -38,11 +38,12 @@ from numpy.typing import NDArray
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, head_inputs  # noqa: E402
 from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, ranges_of  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.detect.tuning import encode_dev  # noqa: E402
+from propscope.detect.tuning import DevTuner, encode_dev  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
 from propscope.train.marked_head import (  # noqa: E402
     CandidateReadings,
@@ -62,6 +63,48 @@ SEED_FINDINGS = (
 )
 #: words the same test forbids as a passage on their own (the issue's false alarms)
 SEED_FALSE_ALARMS = ("if", "offensive", "united", "the", "battlefield", "west", "creating", "unlikely")
+
+
+def marked_classifier(runtime: ModelRuntime) -> MarkedSpanClassifier:
+    """The model's classifier; the script stops, naming the model, when it does not read passages marked."""
+    marked = runtime.classifier
+    if not isinstance(marked, MarkedSpanClassifier):
+        sys.exit(f"{runtime.model_id} does not read passages marked; ship it with --span-input marked")
+    return marked
+
+
+def dev_and_seed(runtime: ModelRuntime) -> tuple[DevTuner, dict[str, Encoded], str, Encoded]:
+    """A tuner for PTC dev and the model's encodings of its articles, then the seed article and
+    its encoding: what every row of a grid is measured on."""
+    tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
+    seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
+    return tuner, encoded, seed, runtime.encode_many([seed])[0]
+
+
+def f1_cells(f1: dict[str, float]) -> str:
+    """SI, FLC and sentence F1, then their sum (what tuning maximises), as table cells."""
+    return f"{f1['si']:.4f} | {f1['flc']:.4f} | {f1['sentence']:.4f} | {f1['si'] + f1['flc'] + f1['sentence']:.4f}"
+
+
+def seed_article_cells(spans: Sequence[Span], seed: str) -> str:
+    """Two table cells for a model's `spans` on the seed article: which of the true findings
+    the shipped-model test requires it reports, and which words that test forbids it flags
+    alone."""
+    kept = [
+        phrase
+        for phrase, technique in SEED_FINDINGS
+        if any(
+            s.start <= seed.index(phrase) and seed.index(phrase) + len(phrase) <= s.end and s.technique == technique
+            for s in spans
+        )
+    ]
+    lost = [phrase for phrase, _ in SEED_FINDINGS if phrase not in kept]
+    alone = sorted({seed[s.start : s.end].lower() for s in spans} & set(SEED_FALSE_ALARMS))
+    return (
+        f"{len(kept)} of {len(SEED_FINDINGS)}"
+        + (f" ({', '.join(lost)} lost)" if lost else "")
+        + f" | {', '.join(alone) or 'none'}"
+    )
 
 
 @dataclass
@@ -164,12 +207,8 @@ def main() -> None:
     if own is not None and not args.averaged_with_own:
         parts.append(own)
     readings = CandidateReadings.joined(parts)
-    tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
-    seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
-    seed_encoded = runtime.encode_many([seed])[0]
-    marked = runtime.classifier
-    if not isinstance(marked, MarkedSpanClassifier):
-        sys.exit(f"{runtime.model_id} does not read passages marked; ship it with --span-input marked")
+    tuner, encoded, seed, seed_encoded = dev_and_seed(runtime)
+    marked = marked_classifier(runtime)
     classifier = RememberedReadings(marked)
     print(
         f"Model {runtime.model_id}: {len(readings.passages)} train candidates at extend {settings.extend} "
@@ -205,22 +244,10 @@ def main() -> None:
             len({(s.start, s.end) for s in find_spans(tuner.texts[aid], outputs, classifier, thresholds, calibration)})
             for aid, outputs in encoded.items()
         )
-        seed_spans = find_spans(seed, seed_encoded, classifier, thresholds, calibration)
-        kept = [
-            phrase
-            for phrase, technique in SEED_FINDINGS
-            if any(
-                s.start <= seed.index(phrase) and seed.index(phrase) + len(phrase) <= s.end and s.technique == technique
-                for s in seed_spans
-            )
-        ]
-        lost = [phrase for phrase, _ in SEED_FINDINGS if phrase not in kept]
-        alone = sorted({seed[s.start : s.end].lower() for s in seed_spans} & set(SEED_FALSE_ALARMS))
         print(
-            f"| {epochs or '-'} | {weight:g} | {f1['si']:.4f} | {f1['flc']:.4f} | {f1['sentence']:.4f} "
-            f"| {f1['si'] + f1['flc'] + f1['sentence']:.4f} | {passages} | {len(kept)} of {len(SEED_FINDINGS)}"
-            + (f" ({', '.join(lost)} lost)" if lost else "")
-            + f" | {', '.join(alone) or 'none'} |",
+            f"| {epochs or '-'} | {weight:g} | {f1_cells(f1)} | {passages} | "
+            + seed_article_cells(find_spans(seed, seed_encoded, classifier, thresholds, calibration), seed)
+            + " |",
             flush=True,
         )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from propscope import techniques
-from propscope.article import Analysis, Article, Span, covered_share
+from propscope.article import Analysis, Article, Span, best_match, covered_share
 from propscope.sentences import split_sentences
 
 
@@ -51,6 +51,15 @@ def test_analysis_refuses_a_span_past_the_text() -> None:
 def test_covered_share_counts_overlaps_once() -> None:
     spans = [Span(0, 10, "Doubt"), Span(5, 15, "Slogans"), Span(30, 40, "Repetition")]
     assert covered_share(spans, 100) == 0.25
+
+
+def test_a_found_passage_stands_for_the_gold_span_whose_extent_it_matches_best() -> None:
+    fear, label = Span(0, 60, "Appeal_to_fear-prejudice"), Span(20, 35, "Name_Calling,Labeling")
+    flag = Span(70, 80, "Flag-Waving")
+    assert best_match(20, 35, [fear, label, flag]) == label  # inside both: the one it is
+    assert best_match(5, 45, [fear, label, flag]) == fear  # shares 40 of 60 characters against 15 of 40
+    assert best_match(20, 35, [Span(20, 35, "Doubt"), label]) == Span(20, 35, "Doubt")  # a tie: the first listed
+    assert best_match(60, 70, [fear, label, flag]) is None  # ends are exclusive: touching is not sharing
 
 
 def test_sentence_split_keeps_abbreviations_and_quotes() -> None:

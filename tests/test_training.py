@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import TINY_TEXT, run_cli
 
 pytest.importorskip("torch")
 
@@ -287,7 +287,6 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     from propscope.detect.predict import label_given_spans
     from propscope.detect.runtime import ModelRuntime, default_model_dir
     from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
-    from tests.conftest import TINY_TEXT
 
     folder = tmp_path / "model"
     shutil.copytree(default_model_dir(), folder)
@@ -352,6 +351,16 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     assert "model folder not found" in run_cli("refit", str(tmp_path / "nowhere")).stderr
 
 
+def refit_with_tagger_apart(folder: Path, tiny_ptc: Path, option: str, tagger: Path) -> dict[str, Any]:
+    """`propscope refit` of `folder` on the tiny folder, `option` naming `tagger` with it; the
+    description the refit wrote."""
+    result = run_cli(
+        "refit", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc), option, f"{tagger}={tiny_ptc}"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return dict(json.loads((folder / "propscope-model.json").read_text()))
+
+
 def test_refit_with_taggers_trained_apart_averages_the_check_with_one_on_their_candidates(
     tiny_ptc: Path, tmp_path: Path
 ) -> None:
@@ -367,12 +376,7 @@ def test_refit_with_taggers_trained_apart_averages_the_check_with_one_on_their_c
     tagger = default_model_dir("semeval2023")  # a tagger that never trained on the tiny article
     before = json.loads((folder / "propscope-model.json").read_text()) | {"rescored": True}
     (folder / "propscope-model.json").write_text(json.dumps(before))  # as if rescored since it shipped
-    result = run_cli(
-        "refit", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc),
-        "--check-out-of-fold", f"{tagger}={tiny_ptc}",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    after = json.loads((folder / "propscope-model.json").read_text())
+    after = refit_with_tagger_apart(folder, tiny_ptc, "--check-out-of-fold", tagger)
     assert after["passage_check"]["out_of_fold"] == [
         {"tagger": "propscope-minilm-semeval2023", "articles": 1, "passages": 3, "overlapping_gold": 2}
     ]
@@ -397,6 +401,58 @@ def test_refit_with_taggers_trained_apart_averages_the_check_with_one_on_their_c
     assert bad.returncode == 2 and "is not TAGGER=FOLDER" in bad.stderr
     missing = run_cli("refit", str(folder), "--check-out-of-fold", f"{tmp_path / 'nowhere'}={tiny_ptc}")
     assert missing.returncode == 1 and "model folder not found" in missing.stderr
+    assert json.loads((folder / "propscope-model.json").read_text()) == after  # refused before anything was refitted
+
+
+def test_refit_with_a_naming_head_names_found_passages_with_it_and_given_spans_with_the_span_head(
+    tiny_ptc: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.marked_spans import head_inputs, with_article_vectors
+    from propscope.detect.runtime import NAMING_HEAD_FILE, ModelRuntime, default_model_dir
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    (folder / NAMING_HEAD_FILE).unlink(missing_ok=True)  # the model as it was before it had one
+    before = json.loads((folder / "propscope-model.json").read_text())
+    before.pop("naming_head", None)
+    (folder / "propscope-model.json").write_text(json.dumps(before))
+    tagger = default_model_dir("semeval2023")  # a tagger that never trained on the tiny article
+    after = refit_with_tagger_apart(folder, tiny_ptc, "--name-out-of-fold", tagger)
+    naming = after["naming_head"]
+    assert naming["spans"] == 3 and naming["found"][0]["tagger"] == "propscope-minilm-semeval2023"
+    assert naming["found"][0]["articles"] == 1 and naming["found"][0]["passages"] >= 1
+    assert (naming["weight"], naming["head"]["members"], naming["head"]["hidden_units"]) == (0.75, 5, 128)
+    assert (naming["extend"], naming["max_gap"]) == (before["thresholds"]["extend"], before["thresholds"]["max_gap"])
+    assert after["passage_check"] == before["passage_check"]  # no --check-out-of-fold: the check stays
+    assert after["command"].endswith(
+        f" && propscope refit {tmp_path.name}/model --name-out-of-fold "
+        f"src/propscope/models/propscope-minilm-semeval2023={tmp_path.name}/tiny"
+    )
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "- Naming found passages: a passage decoding finds is named by the mean of the span head's" in card
+    assert "probabilities (weight 0.25) and those of a head of its own (weight 0.75)" in card
+    assert "5 heads of 128 units with seeds 13 to 17" in card
+
+    runtime = ModelRuntime.load(folder)
+    assert runtime.naming is not None and runtime.naming.head.w1.shape == (5, 128, 4 * 384 + N_FEATURES)
+    classifier = runtime.classifier
+    encoded = runtime.encode_many([TINY_TEXT])[0]
+    ranges = [(21, 35), (58, 64)]  # "corrupt elites", "nation"
+    readings = runtime.reader.readings(TINY_TEXT, ranges)
+    inputs = with_article_vectors(head_inputs(readings, TINY_TEXT, ranges), encoded, ranges)
+    span_head, own = runtime.head.probabilities(inputs), runtime.naming.head.probabilities(inputs)
+    _, named = classifier.read(TINY_TEXT, encoded, [(start, end, 0.9) for start, end in ranges])
+    np.testing.assert_allclose(named, 0.25 * span_head + 0.75 * own, rtol=1e-5, atol=1e-6)  # found passages
+    np.testing.assert_allclose(classifier.probabilities(TINY_TEXT, encoded, ranges), span_head, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(named, span_head, atol=1e-3)  # given spans (TC) are named by the span head alone
+
+    bad = run_cli("refit", str(folder), "--name-out-of-fold", str(tagger))
+    assert bad.returncode == 2 and "--name-out-of-fold" in bad.stderr and "is not TAGGER=FOLDER" in bad.stderr
+    missing = run_cli("refit", str(folder), "--name-out-of-fold", f"{tagger}={tmp_path / 'no-fold'}")
+    assert missing.returncode == 1 and "fold folder not found" in missing.stderr and "no-fold" in missing.stderr
     assert json.loads((folder / "propscope-model.json").read_text()) == after  # refused before anything was refitted
 
 

@@ -145,6 +145,18 @@ class Span:
         return cls(int(data["start"]), int(data["end"]), str(data["technique"]), float(data.get("score", 1.0)))
 
 
+def best_match(start: int, end: int, spans: Iterable[Span]) -> Span | None:
+    """The span whose extent best matches start-end (shared characters over the characters
+    either covers), the first of them on a tie; None when none overlaps. It is the gold span a
+    found passage stands for: a passage inside both a long appeal to fear and the label it
+    contains stands for the label, though it shares as many characters with both."""
+
+    def match(span: Span) -> float:
+        return (min(end, span.end) - max(start, span.start)) / (max(end, span.end) - min(start, span.start))
+
+    return max((span for span in spans if span.overlaps(start, end)), key=match, default=None)
+
+
 def check_spans_fit(spans: Iterable[Span], text: str) -> None:
     """Raise ValueError for the first span that reaches past the end of `text`."""
     for span in spans:

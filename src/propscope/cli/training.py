@@ -241,6 +241,16 @@ def rescore(
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
 
 
+def out_of_fold_pairs(pairs: list[str] | None, option: str) -> list[tuple[Path, Path]]:
+    """`option`'s TAGGER=FOLDER values as paths, or a usage error naming `option`."""
+    from propscope.train.marked_head import tagger_and_folder
+
+    try:
+        return [tagger_and_folder(pair) for pair in pairs or ()]
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+
+
 def refit(
     ctx: typer.Context,
     model: Annotated[Path, typer.Argument(help="A model folder written by 'propscope ship --span-input marked'.")],
@@ -259,21 +269,29 @@ def refit(
             "'propscope folds'). Repeat it for each fold.",
         ),
     ] = None,
+    name_out_of_fold: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="TAGGER=FOLDER",
+            help="Also give the model a head of its own for naming the passages it finds, fitted on the training "
+            "spans and on the passages TAGGER finds in FOLDER, training articles it never trained on. Repeat it for "
+            "each fold.",
+        ),
+    ] = None,
 ) -> None:
     """Refit a shipped marked model's span head as 'propscope ship' now fits it (marked reading plus
     the article's own vectors), retune its thresholds on dev, and rewrite its figures and model card;
     the encoder stays as shipped, and so does the passage check unless --check-out-of-fold is given.
+    With --name-out-of-fold, the passages the model finds are named by a head fitted on found
+    passages too; techniques of given spans still come from the span head.
 
     Example: propscope refit src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
     """
     from propscope.errors import InputError
-    from propscope.train.marked_head import tagger_and_folder
     from propscope.train.quantize import refit as refit_model
 
-    try:
-        proposers = [tagger_and_folder(pair) for pair in check_out_of_fold or ()]
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="--check-out-of-fold") from None
+    proposers = out_of_fold_pairs(check_out_of_fold, "--check-out-of-fold")
+    namers = out_of_fold_pairs(name_out_of_fold, "--name-out-of-fold")
     runtime = shipped_runtime(model)
     if runtime.description.get("span_input") != "marked":
         raise InputError(
@@ -289,6 +307,7 @@ def refit(
         dev_dir or settings.dev_folder(runtime.scheme),
         notes,
         proposers,
+        namers,
     )
     print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
 

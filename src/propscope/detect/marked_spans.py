@@ -24,6 +24,14 @@ candidates in the training articles says whether a passage, read as a whole in i
 overlaps what annotators marked. A passage's peak says that one of its tokens looked
 persuasive; the check judges the candidate as one phrase, its edges marked, which is what a
 reader of the report judges too.
+
+A passage the tagger finds rarely has a gold span's exact edges: it may cover part of one, or
+more than one. A model may therefore carry a second technique head for the passages decoding
+finds (`naming`), fitted on the training spans together with the passages taggers trained
+apart find in training articles they never saw, each named after the gold span it matches
+best; a found passage's technique probabilities are then a weighted mean of that head's and
+the span head's. Techniques of given spans (TC) still come from the span head alone, fitted
+on exact spans.
 """
 
 from __future__ import annotations
@@ -182,6 +190,20 @@ class PassageCheck:
 
 
 @dataclass(frozen=True)
+class NamingHead:
+    """A head on the span head's inputs for the passages decoding finds, and the weight of its
+    probabilities against the span head's in naming them."""
+
+    head: SpanHead
+    weight: float
+
+    def mixed(self, span_head: NDArray[np.float32], inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Technique probabilities of found passages from the span head's (`span_head`) and
+        this head's on the same `inputs`."""
+        return np.asarray((1.0 - self.weight) * span_head + self.weight * self.head.probabilities(inputs), np.float32)
+
+
+@dataclass(frozen=True)
 class MarkedSpanClassifier:
     """Classifies spans by re-reading each one marked in its context with the model's encoder
     (and, with `article_vectors`, by the span's vectors from the article's own encoding too);
@@ -191,6 +213,8 @@ class MarkedSpanClassifier:
     reader: MarkedReader
     check: PassageCheck | None = None
     article_vectors: bool = False
+    #: names the passages decoding finds together with `head` (None: `head` alone names them)
+    naming: NamingHead | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -204,13 +228,15 @@ class MarkedSpanClassifier:
         return self.reader.readings(text, ranges)
 
     def techniques(
-        self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32]
+        self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32], *, found: bool = False
     ) -> NDArray[np.float32]:
         """Technique probabilities of ranges from their `head_inputs` (with the article's
-        `encoded` vectors added, for a head fitted with them)."""
-        return self.head.probabilities(
-            with_article_vectors(inputs, encoded, ranges) if self.article_vectors else inputs
-        )
+        `encoded` vectors added, for a head fitted with them): the span head's, mixed with the
+        naming head's when the ranges are passages decoding `found`."""
+        if self.article_vectors:
+            inputs = with_article_vectors(inputs, encoded, ranges)
+        probabilities = self.head.probabilities(inputs)
+        return self.naming.mixed(probabilities, inputs) if found and self.naming is not None else probabilities
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         if not ranges:
@@ -231,7 +257,7 @@ class MarkedSpanClassifier:
         without the encoder, for callers that keep readings)."""
         ranges, peaks = ranges_of(passages), peaks_of(passages)
         inputs = head_inputs(readings, text, ranges)
-        techniques = self.techniques(encoded, ranges, inputs)
+        techniques = self.techniques(encoded, ranges, inputs, found=True)
         if self.check is None:
             return peaks, techniques
         if self.check.article_vectors:
@@ -245,10 +271,12 @@ def span_classifier(
     reader: MarkedReader,
     check: PassageCheck | None = None,
     article_vectors: bool = False,
+    naming: NamingHead | None = None,
 ) -> SpanClassifier:
     """The classifier a model's `span_input` names ("pooled" or "marked"), reading with
     `reader` (ONNX Runtime when analysing, the torch network while it trains); only a marked
-    reading can carry a passage check or add the article's vectors to its head's input."""
+    reading can carry a passage check or a naming head, or add the article's vectors to its
+    heads' input."""
     if span_input == "marked":
-        return MarkedSpanClassifier(head, reader, check, article_vectors)
+        return MarkedSpanClassifier(head, reader, check, article_vectors, naming)
     return PooledSpanClassifier(head)

@@ -25,7 +25,13 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import EncoderRun, encode_texts
-from propscope.detect.marked_spans import PASSAGE_CHECK_OUTPUTS, MarkedReader, PassageCheck, span_classifier
+from propscope.detect.marked_spans import (
+    PASSAGE_CHECK_OUTPUTS,
+    MarkedReader,
+    NamingHead,
+    PassageCheck,
+    span_classifier,
+)
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds, find_spans
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
@@ -35,6 +41,7 @@ MODEL_FILE = "propscope-model.json"
 REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
 #: the passage check's weights, in a marked model folder whose description has "passage_check"
 PASSAGE_CHECK_FILE = "passage_check.npz"
+NAMING_HEAD_FILE = "naming_head.npz"
 
 
 SHIPPED_MODELS = {"semeval2020": "propscope-minilm", "semeval2023": "propscope-minilm-semeval2023"}
@@ -61,6 +68,8 @@ class ModelRuntime:
     calibration: Calibration
     article_heads: ArticleHeads | None = None
     check: PassageCheck | None = None
+    #: names the passages decoding finds, when the model has such a head (`MarkedSpanClassifier`)
+    naming: NamingHead | None = None
     #: runs a marked model's passages on one thread per call, `workers` calls at once
     #: (`MarkedReader`); None: they run one after the other on `session`
     passage_session: ort.InferenceSession | None = None
@@ -87,6 +96,7 @@ class ModelRuntime:
             self.reader,
             self.check,
             article_vectors=bool((self.description.get("marked_head") or {}).get("article_vectors", False)),
+            naming=self.naming,
         )
 
     @property
@@ -137,6 +147,7 @@ class ModelRuntime:
                 calibration=Calibration.from_dict(description.get("calibration")),
                 article_heads=ArticleHeads.load(folder),
                 check=load_check(folder, description),
+                naming=load_naming(folder, description, names),
                 passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
                 workers=threads,
             )
@@ -234,6 +245,13 @@ def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None
     recorded = description["passage_check"]
     head = load_head(folder / PASSAGE_CHECK_FILE, PASSAGE_CHECK_OUTPUTS)
     return PassageCheck(head, float(recorded["weight"]), bool(recorded.get("article_vectors", False)))
+
+
+def load_naming(folder: Path, description: dict[str, Any], names: tuple[str, ...]) -> NamingHead | None:
+    """The naming head a model's description names; its file must then be there."""
+    if "naming_head" not in description:
+        return None
+    return NamingHead(load_head(folder / NAMING_HEAD_FILE, names), float(description["naming_head"]["weight"]))
 
 
 def onnx_run(session: ort.InferenceSession) -> EncoderRun:

@@ -175,6 +175,22 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
                 else "."
             )
         )
+    naming = description.get("naming_head")
+    if naming:
+        found, head = naming["found"], naming["head"]
+        lines.append(
+            "- Naming found passages: a passage decoding finds is named by the mean of the span head's "
+            f"probabilities (weight {1 - naming['weight']:g}) and those of a head of its own (weight "
+            f"{naming['weight']:g}) on the same inputs, fitted on the {naming['spans']:,} training spans together "
+            f"with the {sum(fold['passages'] for fold in found):,} passages overlapping gold that taggers trained "
+            f"apart find, at extend {naming['extend']} and gap {naming['max_gap']}, in training articles they never "
+            "saw ("
+            + ", ".join(f"{fold['tagger']}: {fold['passages']:,} in {fold['articles']} articles" for fold in found)
+            + "), each named after the gold span whose extent it matches best "
+            f"({head['epochs']} epochs, {head['members']} heads of {head['hidden_units']} units with seeds "
+            f"{head['seed']} to {head['seed'] + head['members'] - 1}, their probabilities averaged). "
+            "Techniques of given spans (TC) come from the span head alone."
+        )
     ece = description.get("cross_fitted_ece")
     if description.get("calibration"):
         lines.append(

@@ -27,13 +27,14 @@ from propscope import techniques
 from propscope.detect.article_heads import article_features
 from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, write_description
 from propscope.detect.tuning import encode_dev
+from propscope.errors import InputError
 from propscope.evaluation import Evaluation, evaluate_model
 from propscope.formats.annotated import span_corpus
 from propscope.formats.files import read_text_file
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
-from propscope.train.marked_head import fit_marked_head, fit_passage_check
+from propscope.train.marked_head import fit_marked_head, fit_naming_head, fit_passage_check
 
 log = logging.getLogger("propscope.train")
 
@@ -256,6 +257,7 @@ def refit(
     dev_dir: Path,
     notes: Path | None = None,
     check_proposers: Sequence[tuple[Path, Path]] = (),
+    naming_proposers: Sequence[tuple[Path, Path]] = (),
 ) -> dict[str, Any]:
     """Refit a shipped marked model's span head as shipping now fits it (`fit_marked_head`:
     each training span's marked reading and its vectors from the article's own encoding), retune
@@ -264,18 +266,29 @@ def refit(
     the article's vectors up to date without its fp32 training run. The passage check stays too,
     unless `check_proposers` (tagger, PTC folder of training articles it never trained on) are
     given: then it is refitted on the tagger's own candidates and on theirs
-    (`fit_passage_check`), which needs taggers trained apart, so shipping does not do it."""
+    (`fit_passage_check`), which needs taggers trained apart, so shipping does not do it. With
+    `naming_proposers` (pairs of the same kind), the model gets a head of its own for naming the
+    passages it finds, fitted on the training spans and the passages those taggers find
+    (`fit_naming_head`)."""
     notes_text = read_text_file(notes) if notes is not None else None
-    if check_proposers:  # first: it loads the taggers and folds before any fitting, so a missing one fails at once
+    for tagger, fold in [*check_proposers, *naming_proposers]:  # before any fitting, so a missing one fails at once
+        ModelRuntime.load(tagger, spin=False)
+        if not fold.is_dir():
+            raise InputError("fold folder not found; make the folds with 'propscope folds'", path=fold)
+    if check_proposers:
         fit_passage_check(folder, train_dir, proposers=check_proposers)
     fit_marked_head(folder, train_dir)
+    if naming_proposers:
+        fit_naming_head(folder, train_dir, naming_proposers)
     tuned = tune_variant(folder, dev_dir)
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(
         thresholds=tuned["thresholds"], calibration=tuned["calibration"], cross_fitted_ece=tuned["cross_fitted_ece"]
     )
     description.pop(RESCORED_KEY, None)  # retuned: no longer thresholds and calibration as shipped
-    proposed = "".join(f" --check-out-of-fold {_shown(t)}={_shown(f)}" for t, f in check_proposers)
+    proposed = "".join(f" --check-out-of-fold {_shown(t)}={_shown(f)}" for t, f in check_proposers) + "".join(
+        f" --name-out-of-fold {_shown(t)}={_shown(f)}" for t, f in naming_proposers
+    )
     record_step(description, "refit", folder, notes, proposed)
     record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
     return description
