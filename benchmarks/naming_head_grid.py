@@ -24,8 +24,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
@@ -43,12 +41,7 @@ from propscope.detect.marked_spans import NamingHead  # noqa: E402
 from propscope.detect.predict import SpanHead, find_spans  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
-from propscope.train.marked_head import (  # noqa: E402
-    NamingSettings,
-    found_passage_inputs,
-    train_head,
-    training_span_inputs,
-)
+from propscope.train.marked_head import NamingSettings, naming_examples, train_head  # noqa: E402
 
 EPOCHS = (8, 16)
 HIDDEN = (128,)
@@ -66,20 +59,12 @@ def main() -> None:
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model, spin=False)
     marked = marked_classifier(runtime)
-    train = read_ptc_folder(Settings().ptc_folder("train"))
-    spans, targets = training_span_inputs(runtime, train, marked.article_vectors)
-    inputs, found = [spans], [targets]
-    for tagger, folder in args.found:
-        rows, named = found_passage_inputs(
-            runtime, ModelRuntime.load(tagger, spin=False), read_ptc_folder(folder), marked.article_vectors
-        )
-        inputs += rows
-        found.append(np.asarray(named, np.int64))
-    examples, labels = np.concatenate(inputs), np.concatenate(found)
+    folds = [(ModelRuntime.load(tagger, spin=False), read_ptc_folder(folder)) for tagger, folder in args.found]
+    examples = naming_examples(runtime, read_ptc_folder(Settings().ptc_folder("train")), folds)
     tuner, encoded, seed, seed_encoded = dev_and_seed(runtime)
     classifier = RememberedReadings(marked)
     print(
-        f"Model {runtime.model_id}: {len(targets)} training spans and {len(labels) - len(targets)} found passages "
+        f"Model {runtime.model_id}: {examples.spans} training spans and {sum(examples.found)} found passages "
         f"({', '.join(f'{t}={f}' for t, f in args.found)}); each naming head averages {args.members}\n"
     )
     columns = ("epochs", "hidden units", "weight", "SI F1", "FLC F1", "sentence F1", "SI + FLC + sentence")
@@ -92,7 +77,9 @@ def main() -> None:
         if epochs:
             if (epochs, hidden) not in heads:
                 fitted = replace(NamingSettings().head, epochs=epochs, hidden_units=hidden, members=args.members)
-                heads[epochs, hidden] = train_head(examples, labels, runtime.head.names, fitted, runtime.hidden_size)
+                heads[epochs, hidden] = train_head(
+                    examples.inputs, examples.targets, runtime.head.names, fitted, runtime.hidden_size
+                )
             naming = NamingHead(heads[epochs, hidden], weight)
         classifier.marked = replace(marked, naming=naming)
         thresholds, calibration, scores = tuner.tune(encoded, classifier)

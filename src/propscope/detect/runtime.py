@@ -95,9 +95,15 @@ class ModelRuntime:
             self.head,
             self.reader,
             self.check,
-            article_vectors=bool((self.description.get("marked_head") or {}).get("article_vectors", False)),
+            article_vectors=self.article_vectors,
             naming=self.naming,
         )
+
+    @property
+    def article_vectors(self) -> bool:
+        """Whether the marked span head (and a naming head, on the same inputs) also reads each
+        span's vectors from the article pass."""
+        return bool((self.description.get("marked_head") or {}).get("article_vectors", False))
 
     @property
     def hidden_size(self) -> int:

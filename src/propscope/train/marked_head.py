@@ -351,6 +351,32 @@ def found_passage_inputs(
     return inputs, targets
 
 
+@dataclass(frozen=True)
+class NamingExamples:
+    """What a naming head is fitted on: the training spans' rows, then each fold's found
+    passages; `found` counts the passages of each fold, in order."""
+
+    inputs: NDArray[np.float32]
+    targets: NDArray[np.int64]
+    spans: int
+    found: list[int]
+
+
+def naming_examples(
+    runtime: ModelRuntime, train: PtcCorpus, folds: Sequence[tuple[ModelRuntime, PtcCorpus]]
+) -> NamingExamples:
+    """The gold spans of `train` and the passages each (tagger, corpus) of `folds` finds in
+    articles it never trained on, read by `runtime` as its span head reads spans."""
+    spans, span_targets = training_span_inputs(runtime, train, runtime.article_vectors)
+    found = [found_passage_inputs(runtime, tagger, corpus, runtime.article_vectors) for tagger, corpus in folds]
+    return NamingExamples(
+        np.concatenate([spans, *(rows for inputs, _ in found for rows in inputs)]),
+        np.concatenate([span_targets, np.asarray([t for _, targets in found for t in targets], np.int64)]),
+        len(span_targets),
+        [len(targets) for _, targets in found],
+    )
+
+
 def fit_naming_head(
     folder: Path,
     train_dir: Path,
@@ -369,29 +395,21 @@ def fit_naming_head(
     settings = settings or NamingSettings()
     runtime = ModelRuntime.load(folder, spin=False)
     folds = [
-        (tagger.name, span_corpus(articles, runtime.scheme, "train"), ModelRuntime.load(tagger, spin=False))
+        (ModelRuntime.load(tagger, spin=False), span_corpus(articles, runtime.scheme, "train"))
         for tagger, articles in proposers
     ]
-    article_vectors = bool((runtime.description.get("marked_head") or {}).get("article_vectors", False))
-    train = span_corpus(train_dir, runtime.scheme, "train")
-    spans, span_targets = training_span_inputs(runtime, train, article_vectors)
-    found = [found_passage_inputs(runtime, proposer, corpus, article_vectors) for _, corpus, proposer in folds]
-    log.info("naming head: %d training spans, %d found passages", len(span_targets), sum(len(t) for _, t in found))
-    head = train_head(
-        np.concatenate([spans, *(rows for inputs, _ in found for rows in inputs)]),
-        np.concatenate([span_targets, np.asarray([t for _, targets in found for t in targets], np.int64)]),
-        techniques.scheme(runtime.scheme).names,
-        settings.head,
-        runtime.hidden_size,
-    )
+    examples = naming_examples(runtime, span_corpus(train_dir, runtime.scheme, "train"), folds)
+    log.info("naming head: %d training spans, %d found passages", examples.spans, sum(examples.found))
+    names = techniques.scheme(runtime.scheme).names
+    head = train_head(examples.inputs, examples.targets, names, settings.head, runtime.hidden_size)
     save_head(folder / NAMING_HEAD_FILE, head, SPAN_HEAD_DTYPE)
     recorded = asdict(settings) | {
-        "spans": len(span_targets),
+        "spans": examples.spans,
         "extend": runtime.thresholds.run_threshold,
         "max_gap": runtime.thresholds.max_gap,
         "found": [
-            {"tagger": name, "articles": len(corpus.articles), "passages": len(targets)}
-            for (name, corpus, _), (_, targets) in zip(folds, found, strict=True)
+            {"tagger": tagger.name, "articles": len(corpus.articles), "passages": count}
+            for (tagger, _), (_, corpus), count in zip(proposers, folds, examples.found, strict=True)
         ],
     }
     record_in_description(folder, naming_head=recorded)
