@@ -9,6 +9,11 @@ the two do not compete for the 2 cores:
 - onnx-serial: the same, but a marked model's passages read one after the other on the
   all-cores session instead of side by side on one core each (how propscope read them until
   2026-12-02); `spans_sha256` shows whether the two found the same spans with the same scores;
+- onnx-untriaged: the same as onnx, but a model with a passage triage reads every candidate its
+  peak leaves in reach, as models did before the triage (2026-12-03);
+- onnx-all-blas-threads: the same as onnx, but numpy's BLAS keeps its threads while passages
+  are judged, as before 2026-12-03 (`propscope.detect.blas`);
+- onnx-before-2026-12-03: both of the last two at once;
 - torch: the same encoder architecture and windows in PyTorch (eager, fp32), forward passes
   only, with the trained weights when a checkpoint is given (speed does not depend on them).
 Prints one JSON object; docs/BENCHMARKS.md records it.
@@ -24,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -37,18 +43,34 @@ def dev_texts(ptc_dir: Path) -> list[str]:
     return [corpus.articles[a].text for a in sorted(corpus.articles)]
 
 
-def run_onnx(model: str | None, ptc_dir: Path, side_by_side: bool) -> dict[str, float | str]:
+#: what each ONNX engine turns off: reading passages side by side, the triage, the BLAS limit
+ONNX_ENGINES: dict[str, frozenset[str]] = {
+    "onnx": frozenset(),
+    "onnx-serial": frozenset({"side_by_side"}),
+    "onnx-untriaged": frozenset({"triage"}),
+    "onnx-all-blas-threads": frozenset({"blas_limit"}),
+    "onnx-before-2026-12-03": frozenset({"triage", "blas_limit"}),
+}
+
+
+def run_onnx(model: str | None, ptc_dir: Path, off: frozenset[str]) -> dict[str, float | str]:
+    import contextlib
     from dataclasses import replace
 
+    from propscope.detect import runtime as runtime_module
     from propscope.detect.model import Detector, DetectorConfig
     from propscope.detect.runtime import ModelRuntime, default_model_dir
     from propscope.detect.windows import load_tokenizer, tokenize
 
+    if "blas_limit" in off:
+        runtime_module.one_blas_thread = contextlib.nullcontext  # type: ignore[attr-defined]
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
     runtime = ModelRuntime.load(model)  # what Detector.load(model) loads
-    if not side_by_side:
+    if "side_by_side" in off:
         runtime = replace(runtime, passage_session=None)
+    if "triage" in off:
+        runtime = replace(runtime, triage=None)
     detector = Detector(runtime, DetectorConfig(model=Path(model) if model else None))
     load_seconds = time.perf_counter() - started
     tokenizer = load_tokenizer(str(Path(model or default_model_dir()) / "tokenizer.json"))
@@ -99,37 +121,60 @@ def run_torch(model: str | None, checkpoint: str | None, ptc_dir: Path) -> dict[
     return {"tokens": tokens, "seconds": round(seconds, 2), "tokens_per_second": round(tokens / seconds)}
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median speed (the lower middle one for an even count), with every run's speed."""
+    key = "articles_per_second" if "articles_per_second" in runs[0] else "tokens_per_second"
+    ordered = sorted(runs, key=lambda run: run[key])
+    return ordered[(len(ordered) - 1) // 2] | ({f"{key}_runs": [run[key] for run in runs]} if len(runs) > 1 else {})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--torch-checkpoint", default=None)
     parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
-    engines = ["onnx", "onnx-serial", "torch"]
+    engines = [*ONNX_ENGINES, "torch"]
     parser.add_argument("--engine", choices=engines, help=argparse.SUPPRESS)
-    parser.add_argument("--engines", nargs="+", choices=engines, default=engines, help="which engines to measure")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=engines,
+        default=["onnx", "onnx-serial", "torch"],
+        help="which engines to measure",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the engines in turn this many times; each engine reports its median run (by articles/s or "
+        "tokens/s) with every run's figure, so a ratio is not one engine's luck with this shared host",
+    )
     args = parser.parse_args()
     ptc_dir = Path(args.ptc_dir)
-    if args.engine in ("onnx", "onnx-serial"):
-        print(json.dumps(run_onnx(args.model, ptc_dir, side_by_side=args.engine == "onnx")))
+    if args.engine in ONNX_ENGINES:
+        print(json.dumps(run_onnx(args.model, ptc_dir, ONNX_ENGINES[args.engine])))
         return
     if args.engine == "torch":
         print(json.dumps(run_torch(args.model, args.torch_checkpoint, ptc_dir)))
         return
-    results = {}
-    for engine in args.engines:
-        command = [sys.executable, __file__, "--engine", engine, "--ptc-dir", str(ptc_dir)]
-        command += ["--model", args.model] if args.model else []
-        command += ["--torch-checkpoint", args.torch_checkpoint] if args.torch_checkpoint else []
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        results[engine] = json.loads(output.strip().splitlines()[-1])
+    runs: dict[str, list[dict[str, Any]]] = {engine: [] for engine in args.engines}
+    for _ in range(args.rounds):
+        for engine in args.engines:
+            command = [sys.executable, __file__, "--engine", engine, "--ptc-dir", str(ptc_dir)]
+            command += ["--model", args.model] if args.model else []
+            command += ["--torch-checkpoint", args.torch_checkpoint] if args.torch_checkpoint else []
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            runs[engine].append(json.loads(output.strip().splitlines()[-1]))
+    results: dict[str, Any] = {engine: median_run(engine_runs) for engine, engine_runs in runs.items()}
     if "torch" in results and "onnx" in results:
         results["onnx_vs_torch_tokens_per_second"] = round(
             results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
         )
-    if "onnx-serial" in results and "onnx" in results:
-        results["onnx_vs_onnx_serial_articles_per_second"] = round(
-            results["onnx"]["articles_per_second"] / results["onnx-serial"]["articles_per_second"], 2
-        )
+    for engine in ONNX_ENGINES:
+        if engine != "onnx" and engine in results and "onnx" in results:
+            results[f"onnx_vs_{engine.replace('-', '_')}_articles_per_second"] = round(
+                results["onnx"]["articles_per_second"] / results[engine]["articles_per_second"], 2
+            )
     results["machine"] = describe()
     print(json.dumps(results, indent=2))
 

@@ -184,9 +184,9 @@ def test_checked_score_needs_both_the_peak_and_the_check() -> None:
     assert checked_scores(peaks, np.asarray([0.1, 0.2, 0.3], np.float32), 0.0).tolist() == pytest.approx(peaks)
 
 
-def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_read(tokenizer) -> None:  # type: ignore[no-untyped-def]
-    from propscope.detect.calibration import UNCALIBRATED
-    from propscope.detect.predict import Thresholds, reported_passages
+def three_candidates(tokenizer) -> tuple[str, Encoded]:  # type: ignore[no-untyped-def]
+    """A text whose only candidates are "Honest", "Vile" and "Cowards", with peaks 0.2, 0.9 and
+    0.6, and hidden vectors 3 wide."""
     from propscope.detect.windows import tokenize
 
     text = "Honest neighbours met. Vile traitors lie. Cowards flee."
@@ -196,7 +196,14 @@ def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_r
         presence[np.flatnonzero(tokens.offsets[:, 0] == text.index(word))] = peak
     probabilities = np.zeros((len(tokens), 15), np.float32)
     probabilities[:, 0] = presence
-    encoded = Encoded(tokens, probabilities, np.zeros((len(tokens), 3), np.float32))
+    return text, Encoded(tokens, probabilities, np.zeros((len(tokens), 3), np.float32))
+
+
+def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_read(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    from propscope.detect.calibration import UNCALIBRATED
+    from propscope.detect.predict import Thresholds, reported_passages
+
+    text, encoded = three_candidates(tokenizer)
     classifier = ReadingClassifier()
     reported = reported_passages(text, encoded, classifier, Thresholds(span=0.4, extend=0.15), UNCALIBRATED)
     # every passage could reach 0.4 (at best peak ** 0.5), so all are read; the fake check halves
@@ -206,6 +213,32 @@ def test_a_passage_the_check_rejects_is_not_reported_and_a_hopeless_one_is_not_r
     classifier.read_passages.clear()
     reported_passages(text, encoded, classifier, Thresholds(span=0.5, extend=0.15), UNCALIBRATED)
     assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Vile", "Cowards"]  # sqrt(0.2) < 0.5
+
+
+def test_a_triage_leaves_unread_the_passages_its_estimate_cannot_lift_and_scores_the_rest_as_before(
+    tokenizer,  # type: ignore[no-untyped-def]
+) -> None:
+    from propscope.detect.calibration import UNCALIBRATED
+    from propscope.detect.features import N_FEATURES
+    from propscope.detect.predict import Thresholds, reported_passages
+    from propscope.detect.triage import Triage
+
+    text, encoded = three_candidates(tokenizer)
+    width = 2 * 3 + N_FEATURES + 1  # mean and max of 3-wide vectors, the features, the peak
+    # an estimate of 0 in log-odds (a verdict of 0.5) for every passage: at best peak ** 0.5 * 0.5 ** 0.5
+    triage = Triage(np.zeros(width, np.float32), np.ones(width, np.float32), np.zeros(width, np.float32), 0.0, 0.0)
+    thresholds = Thresholds(span=0.4, extend=0.15)
+    classifier = ReadingClassifier()
+    reported = reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage)
+    assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Vile", "Cowards"]  # 0.2 * 0.5 < 0.4 ** 2
+    assert [(text[s:e], score) for s, e, score, _ in reported] == [("Vile", pytest.approx(0.45))]
+    classifier.read_passages.clear()
+    # a margin of 2 raises every estimate to sigmoid(2) = 0.88: "Honest" (0.2 * 0.88 > 0.16) is read again
+    reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage.with_margin(2.0))
+    assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Honest", "Vile", "Cowards"]
+    classifier.read_passages.clear()
+    assert reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage.with_margin(-3.0)) == []
+    assert classifier.read_passages == []  # sigmoid(-3) * 0.9 < 0.16: nothing is worth reading
 
 
 def test_a_head_of_several_members_gives_the_mean_of_their_probabilities() -> None:

@@ -309,6 +309,7 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
 
     from propscope.detect.features import N_FEATURES
     from propscope.detect.runtime import ModelRuntime, default_model_dir
+    from propscope.detect.triage import TRIAGE_FILE, Triage
     from propscope.evaluation import evaluate_model
     from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
 
@@ -319,8 +320,10 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     assert ModelRuntime.load(folder).head.w1.shape == (384, 2 * 384 + N_FEATURES)
     before = json.loads((folder / "propscope-model.json").read_text())
     # a span threshold nothing reaches: refit retunes it, and must measure the folder with the new one
-    stale = before | {"thresholds": before["thresholds"] | {"span": 1.01}}
+    stale = before | {"thresholds": before["thresholds"] | {"span": 1.01}, "triage": {"margin": 0.0}}
     (folder / "propscope-model.json").write_text(json.dumps(stale))
+    # and a triage fitted for the model before: it would estimate verdicts of the check as it was
+    Triage(*(np.zeros(2 * 384 + N_FEATURES + 1, np.float32) for _ in range(3)), 0.0, 0.0).save(folder / TRIAGE_FILE)
     notes = tmp_path / "notes.md"
     notes.write_text("- **Refitted in a test.** Seen once.\n")
     result = run_cli(
@@ -336,6 +339,7 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     assert after["dev"] == fresh  # the figures recorded are those of the folder as written
     assert json.loads(result.stdout)["dev"]["tc"] == after["dev"]["tc"]["f1"]
     assert after["passage_check"] == before["passage_check"]  # the check and the encoder stay as shipped
+    assert "triage" not in after and not (folder / TRIAGE_FILE).exists()
     assert (folder / "encoder.onnx").read_bytes() == (default_model_dir() / "encoder.onnx").read_bytes()
     assert after["command"] == before["command"] + f" && propscope refit {tmp_path.name}/model --notes " + (
         f"{tmp_path.name}/notes.md"

@@ -1,11 +1,11 @@
-"""Commands that make models: train, ship, rescore or refit a shipped one, and the folds a refit reads."""
+"""Commands that make models: train, ship, rescore, refit or triage a shipped one, and the folds a refit reads."""
 
 from __future__ import annotations
 
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,13 @@ NotesOption = Annotated[
 ]
 ShippedDevOption = Annotated[
     Path | None, typer.Option(help="Dev folder. Default: as for 'propscope evaluate --split dev'.")
+]
+MarkedModelArgument = Annotated[
+    Path, typer.Argument(help="A model folder written by 'propscope ship --span-input marked'.")
+]
+FittedOnOption = Annotated[
+    Path | None,
+    typer.Option(help="Training folder to fit on. Default: as for 'propscope train'."),
 ]
 
 
@@ -210,6 +217,11 @@ def ship(
     print_json({"precision": description["precision"], "variants": description["variants"]})
 
 
+def dev_f1(description: dict[str, Any]) -> dict[str, float]:
+    """The dev F1 of each task a model description records."""
+    return {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}
+
+
 def shipped_runtime(model: Path) -> ModelRuntime:
     """The model folder loaded, or a one-line error when it is missing, damaged, or was not
     made by 'propscope ship' (which records the dev figures rescore and refit rewrite)."""
@@ -238,7 +250,17 @@ def rescore(
 
     runtime = shipped_runtime(model)
     description = rescore_model(model, dev_dir or state(ctx).settings.dev_folder(runtime.scheme), notes)
-    print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
+    print_json({"dev": dev_f1(description)})
+
+
+def fitting_folders(
+    ctx: typer.Context, runtime: ModelRuntime, train_dir: Path | None, dev_dir: Path | None
+) -> tuple[Path, Path]:
+    """The training and dev folders a fit on a shipped model reads (given, or the settings'
+    for its scheme), with its progress logged as it goes."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    settings = state(ctx).settings
+    return train_dir or settings.train_folder(runtime.scheme), dev_dir or settings.dev_folder(runtime.scheme)
 
 
 def out_of_fold_pairs(pairs: list[str] | None, option: str) -> list[tuple[Path, Path]]:
@@ -253,11 +275,8 @@ def out_of_fold_pairs(pairs: list[str] | None, option: str) -> list[tuple[Path, 
 
 def refit(
     ctx: typer.Context,
-    model: Annotated[Path, typer.Argument(help="A model folder written by 'propscope ship --span-input marked'.")],
-    train_dir: Annotated[
-        Path | None,
-        typer.Option(help="Training folder the head is fitted on. Default: as for 'propscope train'."),
-    ] = None,
+    model: MarkedModelArgument,
+    train_dir: FittedOnOption = None,
     dev_dir: ShippedDevOption = None,
     notes: NotesOption = None,
     check_out_of_fold: Annotated[
@@ -299,17 +318,37 @@ def refit(
             "has a marked span head to refit",
             path=model,
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    settings = state(ctx).settings
-    description = refit_model(
-        model,
-        train_dir or settings.train_folder(runtime.scheme),
-        dev_dir or settings.dev_folder(runtime.scheme),
-        notes,
-        proposers,
-        namers,
-    )
-    print_json({"dev": {task: scores["f1"] for task, scores in description["dev"].items() if "f1" in scores}})
+    description = refit_model(model, *fitting_folders(ctx, runtime, train_dir, dev_dir), notes, proposers, namers)
+    print_json({"dev": dev_f1(description)})
+
+
+def triage(
+    ctx: typer.Context,
+    model: MarkedModelArgument,
+    train_dir: FittedOnOption = None,
+    dev_dir: ShippedDevOption = None,
+    notes: NotesOption = None,
+    lost_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Largest share of the passages the model reports in the training articles that the triage may "
+            "rule out unread.",
+        ),
+    ] = 0.005,
+) -> None:
+    """Give a shipped marked model a passage triage: an estimate, from the article pass alone, of
+    the verdict its passage check would give each candidate, so that candidates it could not lift
+    over the span threshold are not read at all; then rewrite its dev figures and model card.
+
+    Example: propscope triage src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
+    """
+    from propscope.train.quantize import add_triage
+
+    runtime = shipped_runtime(model)
+    description = add_triage(model, *fitting_folders(ctx, runtime, train_dir, dev_dir), notes, lost_share)
+    print_json({"triage": description["triage"], "dev": dev_f1(description)})
 
 
 def folds(
@@ -349,4 +388,5 @@ def register(app: typer.Typer) -> None:
     app.command()(ship)
     app.command()(rescore)
     app.command()(refit)
+    app.command()(triage)
     app.command()(folds)

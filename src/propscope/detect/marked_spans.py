@@ -260,9 +260,18 @@ class MarkedSpanClassifier:
         techniques = self.techniques(encoded, ranges, inputs, found=True)
         if self.check is None:
             return peaks, techniques
+        return checked_scores(peaks, self.verdicts(encoded, ranges, inputs), self.check.weight), techniques
+
+    def verdicts(
+        self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32]
+    ) -> NDArray[np.float32]:
+        """The passage check's verdict (that a range overlaps a technique) from the ranges'
+        `head_inputs`."""
+        if self.check is None:
+            raise ValueError("this classifier has no passage check to give verdicts")
         if self.check.article_vectors:
             inputs = with_article_vectors(inputs, encoded, ranges)
-        return checked_scores(peaks, self.check.head.probabilities(inputs)[:, 1], self.check.weight), techniques
+        return np.asarray(self.check.head.probabilities(inputs)[:, 1], np.float32)
 
 
 def span_classifier(

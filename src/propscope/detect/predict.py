@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +32,9 @@ from propscope.detect.features import occurrences, span_features
 from propscope.detect.function_words import only_function_words
 from propscope.detect.windows import TokenizedText
 from propscope.techniques import TECHNIQUE_NAMES
+
+if TYPE_CHECKING:
+    from propscope.detect.triage import Triage
 
 #: a candidate passage: start, end and its highest "inside a technique" token probability
 Passage = tuple[int, int, float]
@@ -247,15 +250,35 @@ def candidate_passages(text: str, encoded: Encoded, extend: float, max_gap: int)
     ]
 
 
+def worth_reading(
+    peaks: NDArray[np.float32],
+    ceilings: NDArray[np.float32],
+    check_weight: float,
+    calibration: Calibration,
+    threshold: float,
+) -> NDArray[np.bool_]:
+    """Whether each passage, with its `peaks`, could clear the span `threshold` if the check
+    gave it the verdict in `ceilings` (all ones: any verdict the check could give)."""
+    return np.asarray(calibration.span(checked_scores(peaks, ceilings, check_weight)) >= threshold, dtype=bool)
+
+
 def reported_passages(
-    text: str, encoded: Encoded, classifier: SpanClassifier, thresholds: Thresholds, calibration: Calibration
+    text: str,
+    encoded: Encoded,
+    classifier: SpanClassifier,
+    thresholds: Thresholds,
+    calibration: Calibration,
+    triage: Triage | None = None,
 ) -> list[tuple[int, int, float, NDArray[np.float32]]]:
     """(start, end, calibrated score, technique probabilities) of every passage whose score
-    clears the span threshold; passages whose peak alone rules them out are never read."""
+    clears the span threshold; passages that could not clear it even with the best verdict
+    the check could give (or, with a `triage`, the best it is taken to be able to give) are
+    never read."""
     passages = candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
     peaks = peaks_of(passages)
-    best_possible = calibration.span(checked_scores(peaks, np.ones_like(peaks), classifier.check_weight))
-    candidates = [p for p, reachable in zip(passages, best_possible >= thresholds.span, strict=True) if reachable]
+    ceilings = np.ones_like(peaks) if triage is None else triage.ceilings(text, encoded, passages)
+    worth = worth_reading(peaks, ceilings, classifier.check_weight, calibration, thresholds.span)
+    candidates = [p for p, keep in zip(passages, worth, strict=True) if keep]
     raw, technique_probabilities = classifier.read(text, encoded, candidates)
     reported = []
     for (start, end, _), value, probs in zip(candidates, raw, technique_probabilities, strict=True):
@@ -271,11 +294,12 @@ def find_spans(
     classifier: SpanClassifier,
     thresholds: Thresholds,
     calibration: Calibration = UNCALIBRATED,
+    triage: Triage | None = None,
 ) -> list[Span]:
     """Spans with techniques and calibrated scores for one article."""
     spans: list[Span] = []
     lowered = text.lower()
-    for start, end, score, probs in reported_passages(text, encoded, classifier, thresholds, calibration):
+    for start, end, score, probs in reported_passages(text, encoded, classifier, thresholds, calibration, triage):
         ranked = ranked_techniques(lowered, start, end, probs, classifier.names)
         spans.append(Span(start, end, classifier.names[ranked[0]], round(score, 4)))
         if probs[ranked[1]] >= thresholds.second_technique:

@@ -23,6 +23,7 @@ from tokenizers import Tokenizer
 from propscope import techniques
 from propscope.article import Analysis, Article, SentenceFlag, Span, covered_share
 from propscope.detect.article_heads import ArticleHeads, article_features
+from propscope.detect.blas import one_blas_thread
 from propscope.detect.calibration import Calibration
 from propscope.detect.encoding import EncoderRun, encode_texts
 from propscope.detect.marked_spans import (
@@ -33,6 +34,7 @@ from propscope.detect.marked_spans import (
     span_classifier,
 )
 from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Thresholds, find_spans
+from propscope.detect.triage import TRIAGE_FILE, Triage
 from propscope.detect.windows import load_tokenizer, special_ids
 from propscope.errors import InputError
 from propscope.sentences import split_sentences
@@ -70,6 +72,8 @@ class ModelRuntime:
     check: PassageCheck | None = None
     #: names the passages decoding finds, when the model has such a head (`MarkedSpanClassifier`)
     naming: NamingHead | None = None
+    #: rules out candidate passages not worth reading (`detect.triage`), when the model has one
+    triage: Triage | None = None
     #: runs a marked model's passages on one thread per call, `workers` calls at once
     #: (`MarkedReader`); None: they run one after the other on `session`
     passage_session: ort.InferenceSession | None = None
@@ -154,6 +158,7 @@ class ModelRuntime:
                 article_heads=ArticleHeads.load(folder),
                 check=load_check(folder, description),
                 naming=load_naming(folder, description, names),
+                triage=load_triage(folder, description),
                 passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
                 workers=threads,
             )
@@ -177,7 +182,11 @@ class ModelRuntime:
         )
 
     def spans(self, text: str, encoded: Encoded, thresholds: Thresholds | None = None) -> list[Span]:
-        return find_spans(text, encoded, self.classifier, thresholds or self.thresholds, self.calibration)
+        """The spans found in one encoded text (numpy's BLAS held to one thread meanwhile: `detect.blas`)."""
+        with one_blas_thread():
+            return find_spans(
+                text, encoded, self.classifier, thresholds or self.thresholds, self.calibration, self.triage
+            )
 
     def analysis(self, article: Article, spans: list[Span], encoded: Encoded) -> Analysis:
         """Sentence flags and the article score from spans and token probabilities.
@@ -258,6 +267,13 @@ def load_naming(folder: Path, description: dict[str, Any], names: tuple[str, ...
     if "naming_head" not in description:
         return None
     return NamingHead(load_head(folder / NAMING_HEAD_FILE, names), float(description["naming_head"]["weight"]))
+
+
+def load_triage(folder: Path, description: dict[str, Any]) -> Triage | None:
+    """The passage triage a model's description names; its file must then be there."""
+    if "triage" not in description:
+        return None
+    return Triage.load(folder / TRIAGE_FILE, float(description["triage"]["margin"]))
 
 
 def onnx_run(session: ort.InferenceSession) -> EncoderRun:

@@ -39,6 +39,7 @@ from propscope.sentences import split_sentences
 
 if TYPE_CHECKING:
     from propscope.detect.runtime import ModelRuntime
+    from propscope.detect.triage import Triage
 
 EXTEND_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 RAW_SPAN_THRESHOLDS = tuple(round(float(x), 2) for x in np.arange(0.15, 0.81, 0.05))
@@ -122,14 +123,15 @@ class DevTuner:
         calibration: Calibration = UNCALIBRATED,
         *,
         with_tc: bool = True,
+        triage: Triage | None = None,
     ) -> Evaluation:
-        """SI, TC (on gold spans), FLC and sentence scores; TC does not depend on the
-        thresholds, so tuning leaves it out."""
+        """SI, TC (on gold spans), FLC and sentence scores, found with `triage` when one is
+        given; TC does not depend on the thresholds, so tuning leaves it out."""
         predicted: dict[str, list[Span]] = {}
         tc_predicted: dict[str, list[Span]] = {}
         for article_id, outputs in encoded.items():
             text = self.texts[article_id]
-            predicted[article_id] = find_spans(text, outputs, classifier, thresholds, calibration)
+            predicted[article_id] = find_spans(text, outputs, classifier, thresholds, calibration, triage)
             if with_tc:
                 tc_predicted[article_id] = label_given_spans(text, outputs, classifier, self.gold_spans[article_id])
         predicted_ranges = {aid: [(s.start, s.end) for s in spans] for aid, spans in predicted.items()}

@@ -191,6 +191,18 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             f"{head['seed']} to {head['seed'] + head['members'] - 1}, their probabilities averaged). "
             "Techniques of given spans (TC) come from the span head alone."
         )
+    triage = description.get("triage")
+    if triage:
+        crossed = triage["cross_fitted"]
+        lines.append(
+            "- Passage triage: a candidate is read marked in its context only if a linear estimate of the check's "
+            f"verdict from the article pass (ridge {triage['ridge']:g}), raised by {triage['margin']:g} in log-odds, "
+            "could lift it over the span threshold. Fitted on the "
+            f"{triage['passages']:,} passages the model reads in {triage['articles']} training articles; with "
+            "estimates from maps fitted on other articles, that margin leaves "
+            f"{crossed['skipped_share']:.1%} of them unread and loses {crossed['lost_share']:.2%} of the passages "
+            f"reported there (at most {triage['lost_share_allowed']:.2%} allowed)."
+        )
     ece = description.get("cross_fitted_ece")
     if description.get("calibration"):
         lines.append(

@@ -26,6 +26,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from propscope import techniques
 from propscope.detect.article_heads import article_features
 from propscope.detect.runtime import MODEL_FILE, PASSAGE_CHECK_FILE, ModelRuntime, write_description
+from propscope.detect.triage import TRIAGE_FILE
 from propscope.detect.tuning import encode_dev
 from propscope.errors import InputError
 from propscope.evaluation import Evaluation, evaluate_model
@@ -35,6 +36,7 @@ from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
 from propscope.train.marked_head import fit_marked_head, fit_naming_head, fit_passage_check
+from propscope.train.triage import LOST_SHARE, fit_triage
 
 log = logging.getLogger("propscope.train")
 
@@ -275,6 +277,7 @@ def refit(
         ModelRuntime.load(tagger, spin=False)
         if not fold.is_dir():
             raise InputError("fold folder not found; make the folds with 'propscope folds'", path=fold)
+    drop_triage(folder)
     if check_proposers:
         fit_passage_check(folder, train_dir, proposers=check_proposers)
     fit_marked_head(folder, train_dir)
@@ -292,6 +295,39 @@ def refit(
     record_step(description, "refit", folder, notes, proposed)
     record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
     return description
+
+
+def add_triage(
+    folder: Path, train_dir: Path, dev_dir: Path, notes: Path | None = None, lost_share: float = LOST_SHARE
+) -> dict[str, Any]:
+    """Fit a shipped marked model's passage triage (`train.triage`) and rewrite the figures the
+    folder records and its model card; weights, thresholds and calibration stay as they are."""
+    fit_triage(folder, train_dir, lost_share)
+    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    option = f" --lost-share {lost_share:g}" if lost_share != LOST_SHARE else ""
+    record_step(description, "triage", folder, notes, option)
+    record_figures(
+        folder,
+        description,
+        dev_dir,
+        float(description[TOLERANCE_KEY]["noise"]),
+        read_text_file(notes) if notes else None,
+    )
+    return description
+
+
+def drop_triage(folder: Path) -> None:
+    """Remove a model's passage triage: it estimates the verdicts of the check and the
+    candidates of the thresholds it was fitted with, which a refit replaces."""
+    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    if description.pop("triage", None) is not None:
+        write_description(folder, description)
+        log.info(
+            "the passage triage was fitted for the model before this refit and is removed; fit a new one "
+            "with 'propscope triage %s'",
+            _shown(folder),
+        )
+    (folder / TRIAGE_FILE).unlink(missing_ok=True)
 
 
 def record_step(description: dict[str, Any], verb: str, folder: Path, notes: Path | None, options: str = "") -> None:

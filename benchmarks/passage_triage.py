@@ -1,0 +1,108 @@
+"""What a passage triage costs and saves on PTC dev, for several ridge penalties.
+
+    python benchmarks/passage_triage.py [--model DIR] [--ridges 1 10 100 1000] [--lost-share 0.005]
+
+For a marked model with a passage check (any triage it has is set aside): the passages it
+would read in the training articles, read once; for each ridge penalty, the margin
+`propscope triage` would choose (cross-fitted on those articles) and, on dev, with the map
+fitted on all of them: the share of the passages read without a triage that are no longer
+read, how many reported passages are lost, and SI, FLC and sentence F1 against the same model
+reading every passage. Speed is `benchmarks/detector_speed.py --engines onnx onnx-untriaged`.
+Prints one JSON object; docs/BENCHMARKS.md records it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
+
+from propscope.detect.predict import checked_scores, worth_reading  # noqa: E402
+from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E402
+from propscope.detect.tuning import RememberingClassifier, encode_dev  # noqa: E402
+from propscope.formats.annotated import span_corpus  # noqa: E402
+from propscope.train.triage import (  # noqa: E402
+    LOST_SHARE,
+    TriageExamples,
+    choose_margin,
+    cross_fitted_log_odds,
+    fit_linear,
+    marked_checker,
+    triage_examples,
+)
+
+
+def rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {task: round(value, 4) for task, value in scores.items() if task != "tc"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=default_model_dir())
+    parser.add_argument("--ptc-dir", type=Path, default=REPO.parent / "shared" / "data" / "ptc-semeval2020")
+    parser.add_argument("--ridges", type=float, nargs="+", default=[1.0, 10.0, 100.0, 1000.0])
+    parser.add_argument("--lost-share", type=float, default=LOST_SHARE)
+    args = parser.parse_args()
+    runtime = replace(ModelRuntime.load(args.model, spin=False), triage=None)
+    classifier = marked_checker(runtime, args.model)
+    started = time.perf_counter()
+    train = triage_examples(runtime, classifier, span_corpus(args.ptc_dir / "train", runtime.scheme, "train"))
+    dev: TriageExamples = triage_examples(runtime, classifier, span_corpus(args.ptc_dir / "dev", runtime.scheme, "dev"))
+    read_seconds = time.perf_counter() - started
+    tuner, encoded = encode_dev(runtime, args.ptc_dir / "dev")
+    remembering = RememberingClassifier(classifier)
+    thresholds, calibration, weight = runtime.thresholds, runtime.calibration, classifier.check_weight
+    untriaged = tuner.score(encoded, remembering, thresholds, calibration, with_tc=False).f1()
+    dev_reported = calibration.span(checked_scores(dev.peaks, dev.verdicts, weight)) >= thresholds.span
+    rows: list[dict[str, Any]] = []
+    for ridge in args.ridges:
+        choice = choose_margin(
+            train, cross_fitted_log_odds(train, ridge), weight, calibration, thresholds.span, args.lost_share
+        )
+        triage = fit_linear(train.inputs, train.verdicts, ridge).with_margin(choice.margin)
+        ceilings = 1.0 / (1.0 + np.exp(-(triage.log_odds(dev.inputs) + choice.margin)))
+        skipped = ~worth_reading(dev.peaks, ceilings.astype(np.float32), weight, calibration, thresholds.span)
+        scores = tuner.score(encoded, remembering, thresholds, calibration, with_tc=False, triage=triage).f1()
+        rows.append(
+            {
+                "ridge": ridge,
+                "margin": choice.margin,
+                "train_cross_fitted": {
+                    "lost_share": round(choice.lost_share, 4),
+                    "skipped_share": round(choice.skipped_share, 4),
+                },
+                "dev_skipped_share": round(float(skipped.mean()), 4),
+                "dev_reported_lost": int((skipped & dev_reported).sum()),
+                "dev_f1": rounded(scores),
+            }
+        )
+    print(
+        json.dumps(
+            {
+                "model": str(args.model),
+                "lost_share_allowed": args.lost_share,
+                "train_passages_read": len(train.verdicts),
+                "dev_passages_read": len(dev.verdicts),
+                "dev_passages_reported": int(dev_reported.sum()),
+                "reading_seconds": round(read_seconds),
+                "untriaged_dev_f1": rounded(untriaged),
+                "rows": rows,
+                "machine": describe(),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
