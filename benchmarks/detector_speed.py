@@ -13,7 +13,9 @@ the two do not compete for the 2 cores:
   peak leaves in reach, as models did before the triage (2026-12-03);
 - onnx-all-blas-threads: the same as onnx, but numpy's BLAS keeps its threads while passages
   are judged, as before 2026-12-03 (`propscope.detect.blas`);
-- onnx-before-2026-12-03: both of the last two at once;
+- onnx-articles-in-turn: the same as onnx, but `analyze_many` takes the articles one after the
+  other, each on all cores, instead of side by side, one core each (as before 2026-12-03);
+- onnx-before-2026-12-03: the last three at once;
 - torch: the same encoder architecture and windows in PyTorch (eager, fp32), forward passes
   only, with the trained weights when a checkpoint is given (speed does not depend on them).
 Prints one JSON object; docs/BENCHMARKS.md records it.
@@ -43,13 +45,15 @@ def dev_texts(ptc_dir: Path) -> list[str]:
     return [corpus.articles[a].text for a in sorted(corpus.articles)]
 
 
-#: what each ONNX engine turns off: reading passages side by side, the triage, the BLAS limit
+#: what each ONNX engine turns off: reading passages side by side, the triage, the BLAS limit,
+#: analysing articles side by side
 ONNX_ENGINES: dict[str, frozenset[str]] = {
     "onnx": frozenset(),
     "onnx-serial": frozenset({"side_by_side"}),
     "onnx-untriaged": frozenset({"triage"}),
     "onnx-all-blas-threads": frozenset({"blas_limit"}),
-    "onnx-before-2026-12-03": frozenset({"triage", "blas_limit"}),
+    "onnx-articles-in-turn": frozenset({"articles_side_by_side"}),
+    "onnx-before-2026-12-03": frozenset({"triage", "blas_limit", "articles_side_by_side"}),
 }
 
 
@@ -64,6 +68,8 @@ def run_onnx(model: str | None, ptc_dir: Path, off: frozenset[str]) -> dict[str,
 
     if "blas_limit" in off:
         runtime_module.one_blas_thread = contextlib.nullcontext  # type: ignore[attr-defined]
+    if "articles_side_by_side" in off:
+        ModelRuntime.one_core = lambda self: self  # type: ignore[method-assign]
     texts = dev_texts(ptc_dir)
     started = time.perf_counter()
     runtime = ModelRuntime.load(model)  # what Detector.load(model) loads

@@ -76,13 +76,16 @@ def test_dev_spans_are_never_only_function_words_nor_flagged_twice(ptc_dir: Path
 
 
 def test_findings_do_not_depend_on_the_thread_count(ptc_dir: Path) -> None:
-    """Two threads read an article's marked passages side by side, one core each; one thread
-    reads them one after the other. The spans and scores must be the same."""
+    """With two threads, `analyze_many` analyses articles side by side, one core each, and
+    `analyze` runs one article on both cores, reading its marked passages side by side; one
+    thread does everything one step after the other. The analyses must be the same."""
     corpus = read_ptc_folder(ptc_dir / "dev")
     texts = [corpus.articles[a].text for a in sorted(corpus.articles)[:4]]
-    two, one = (list(Detector.load(threads=threads).analyze_many(texts)) for threads in (2, 1))
-    assert [a.spans for a in two] == [a.spans for a in one]
-    assert sum(len(a.spans) for a in two) >= 10 and sum(1 for a in two if a.spans) >= 3  # passages were read
+    detector = Detector.load(threads=2)
+    side_by_side = list(detector.analyze_many(texts))
+    assert side_by_side == [detector.analyze(text) for text in texts]
+    assert side_by_side == list(Detector.load(threads=1).analyze_many(texts))
+    assert sum(len(a.spans) for a in side_by_side) >= 10 and sum(1 for a in side_by_side if a.spans) >= 3
 
 
 def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detector: Detector) -> None:

@@ -5,9 +5,10 @@ small matrix products that numpy hands to its BLAS, which splits each over every
 then keeps its threads spinning for a while in case more work comes. On 2 cores those spinning
 threads take turns from ONNX Runtime's, which are reading the next passages: with one BLAS
 thread the detector read PTC dev about 1.1 times as fast, with the same spans and scores
-(`docs/BENCHMARKS.md`, "One BLAS thread while decoding"). The limit holds only while an article
-is decoded and is lifted when the last of any decodings running at once in other threads
-ends, so a program that uses numpy itself keeps its own setting between analyses.
+(`docs/BENCHMARKS.md`, "Passage triage, one BLAS thread while decoding, articles side by
+side"). The limit holds only while an article is decoded and is lifted when the last of any
+decodings running at once in other threads ends, so a program that uses numpy itself keeps
+its own setting between analyses.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from propscope import techniques
 from propscope.article import Analysis, Article
+from propscope.detect.predict import Encoded, Thresholds
 from propscope.detect.runtime import MODEL_FILE, ModelRuntime, default_model_dir
 from propscope.errors import InputError
 
@@ -221,7 +223,8 @@ class Detector:
         ----------
         items : iterable of str or Article
         batch_size : int
-            Articles read ahead and encoded together; results are identical for any value.
+            Articles read ahead; with more than one thread a marked model analyses them side by
+            side, one core each. Results are identical for any value.
 
         Yields
         ------
@@ -237,6 +240,9 @@ class Detector:
         if self._config.threshold is not None:
             thresholds = replace(thresholds, span=self._config.threshold)
         wanted = frozenset(self._config.techniques) if self._config.techniques is not None else None
+        # several articles at once: each on one core, start to finish, rather than each on all
+        # cores in turn, which leaves a core idle whenever one thread decodes (docs/BENCHMARKS.md)
+        one_core = self._runtime.one_core()
         iterator = iter(articles)
         while batch := list(islice(iterator, batch_size)):
             for article in batch:
@@ -246,11 +252,29 @@ class Detector:
                         "split it or raise the limit (--max-chars or PROPSCOPE_MAX_CHARS)",
                         path=article.id,
                     )
+            if len(batch) > 1 and one_core is not self._runtime:
+                with ThreadPoolExecutor(self._runtime.workers) as pool:
+                    yield from pool.map(lambda article: decoded(one_core, article, None, thresholds, wanted), batch)
+                continue
             for article, encoded in zip(batch, self._runtime.encode_many([a.text for a in batch]), strict=True):
-                spans = self._runtime.spans(article.text, encoded, thresholds)
-                if wanted is not None:
-                    spans = [s for s in spans if s.technique in wanted]
-                yield self._runtime.analysis(article, spans, encoded)
+                yield decoded(self._runtime, article, encoded, thresholds, wanted)
+
+
+def decoded(
+    runtime: ModelRuntime,
+    article: Article,
+    encoded: Encoded | None,
+    thresholds: Thresholds,
+    wanted: frozenset[str] | None,
+) -> Analysis:
+    """The analysis of one article from its `encoded` outputs (None: encoded here), with only
+    the `wanted` techniques' spans (None: all)."""
+    if encoded is None:
+        encoded = runtime.encode_many([article.text])[0]
+    spans = runtime.spans(article.text, encoded, thresholds)
+    if wanted is not None:
+        spans = [s for s in spans if s.technique in wanted]
+    return runtime.analysis(article, spans, encoded)
 
 
 def _runtime(path: Path | None, scheme: str | None, threads: int | None, spin: bool) -> ModelRuntime:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,14 @@ class ModelRuntime:
     #: (`MarkedReader`); None: they run one after the other on `session`
     passage_session: ort.InferenceSession | None = None
     workers: int = 1
+
+    def one_core(self) -> ModelRuntime:
+        """This model run on one core per call, for analysing several articles side by side:
+        windows on the one-thread session, each article's passages read one after another.
+        Itself when it has no one-thread session (one thread, or a pooled model)."""
+        if self.passage_session is None:
+            return self
+        return replace(self, session=self.passage_session, workers=1)
 
     @property
     def model_id(self) -> str:

@@ -1,14 +1,15 @@
 """Deciding which candidate passages are worth reading marked in their context.
 
 A marked model reads every candidate whose peak could still clear the span threshold with the
-best possible check verdict, and on PTC dev more than half of those are then rejected: about
-half of all encoder time went to reading passages no user ever sees (`docs/BENCHMARKS.md`,
-"Passage triage"). The article pass has already computed each candidate's vectors, and from
-them a linear map estimates the check's verdict (as log-odds) well enough to rule many out:
-a candidate is read only if its estimated verdict, raised by a safety `margin`, could still
-lift it over the threshold. The margin is chosen on training articles, cross-fitted, so that
-at most a set share of the passages that would have been reported is lost; everything read
-is judged exactly as before, so the triage can drop a passage but never add or rescore one.
+best possible check verdict. On PTC dev reading took about half of all the time, and more than
+half of the passages read were then rejected (`docs/BENCHMARKS.md`, "Passage triage, one BLAS
+thread while decoding, articles side by side"). The article pass has already computed each
+candidate's vectors, and from them a linear map estimates the check's verdict (as log-odds)
+well enough to rule many out: a candidate is read only if its estimated verdict, raised by a
+safety `margin`, could still lift it over the threshold. The margin is chosen on training
+articles, cross-fitted, so that at most a set share of the passages that would have been
+reported is lost; everything read is judged exactly as before, so the triage can drop a
+passage but never add or rescore one.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ on PTC its estimate correlates 0.77 with the verdict on dev, and a small network
 the triage its point, which is to be far cheaper than reading. The margin is then the
 smallest that loses at most `lost_share` of the passages the model would report in the
 training articles, with every article's estimates from a map fitted without it, so the share
-holds for articles the map never saw (on dev: `docs/BENCHMARKS.md`, "Passage triage").
+holds for articles the map never saw (on dev: `docs/BENCHMARKS.md`, "Passage triage, one BLAS
+thread while decoding, articles side by side").
 """
 
 from __future__ import annotations
