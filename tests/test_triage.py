@@ -100,6 +100,17 @@ def test_propscope_triage_gives_a_shipped_model_a_triage_and_records_it(tiny_ptc
         "- Passage triage: a candidate is read marked in its context only if" in (folder / "MODEL_CARD.md").read_text()
     )
 
+    neutral = tmp_path / "neutral"
+    (neutral / "neutral-articles").mkdir(parents=True)
+    (neutral / "neutral-labels-task-flc-tc").mkdir()
+    (neutral / "neutral-articles" / "article901.txt").write_text("The council meets on Tuesday.\n", encoding="utf-8")
+    (neutral / "neutral-labels-task-flc-tc" / "article901.task-flc-tc.labels").write_text("", encoding="utf-8")
+    written = (folder / "propscope-model.json").read_text()
+    nothing = run_cli("triage", str(folder), "--train-dir", str(neutral), "--dev-dir", str(tiny_ptc))
+    assert nothing.returncode == 1 and nothing.stderr.count("\n") == 1
+    assert f"{neutral}: the model finds no passage worth reading in these articles" in nothing.stderr
+    assert (folder / "propscope-model.json").read_text() == written  # the triage fitted before is kept
+
     pooled = run_cli("triage", str(default_model_dir("semeval2023")), "--train-dir", str(tiny_ptc))
     assert pooled.returncode == 1 and "has no passage check, so there is no verdict to triage" in pooled.stderr
     out_of_range = run_cli("triage", str(folder), "--lost-share", "2")

@@ -67,7 +67,7 @@ def marked_checker(runtime: ModelRuntime, folder: Path) -> MarkedSpanClassifier:
 
 
 def triage_examples(runtime: ModelRuntime, classifier: MarkedSpanClassifier, corpus: PtcCorpus) -> TriageExamples:
-    """Every passage `runtime` would read in `corpus` without a triage, read."""
+    """Every passage `runtime` would read in `corpus` without a triage, read (none: empty rows)."""
     thresholds, calibration = runtime.thresholds, runtime.calibration
     articles: list[str] = []
     inputs, peaks, verdicts = [], [], []
@@ -92,7 +92,8 @@ def triage_examples(runtime: ModelRuntime, classifier: MarkedSpanClassifier, cor
         peaks.append(peaks_of(passages))
         verdicts.append(classifier.verdicts(encoded, ranges, marked))
     if not articles:
-        raise InputError("gives no passage to read in any training article; nothing to fit a triage on")
+        empty = np.zeros(0, np.float32)
+        return TriageExamples(np.zeros(0, str), np.zeros((0, 0), np.float32), empty, empty)
     return TriageExamples(np.asarray(articles), np.concatenate(inputs), np.concatenate(peaks), np.concatenate(verdicts))
 
 
@@ -159,6 +160,12 @@ def fit_triage(folder: Path, train_dir: Path, lost_share: float = LOST_SHARE) ->
     classifier = marked_checker(runtime, folder)
     corpus = span_corpus(train_dir, runtime.scheme, "train")
     examples = triage_examples(runtime, classifier, corpus)
+    if not len(examples.verdicts):
+        raise InputError(
+            "the model finds no passage worth reading in these articles, so there is nothing to fit a triage on; "
+            "give the training folder the model was trained on with --train-dir",
+            path=train_dir,
+        )
     log.info("triage: %d passages read in %d training articles", len(examples.verdicts), len(corpus.articles))
     choice = choose_margin(
         examples,
