@@ -254,13 +254,13 @@ class Detector:
                     )
             if len(batch) > 1 and one_core is not self._runtime:
                 with ThreadPoolExecutor(self._runtime.workers) as pool:
-                    yield from pool.map(lambda article: decoded(one_core, article, None, thresholds, wanted), batch)
+                    yield from pool.map(lambda article: _decoded(one_core, article, None, thresholds, wanted), batch)
                 continue
             for article, encoded in zip(batch, self._runtime.encode_many([a.text for a in batch]), strict=True):
-                yield decoded(self._runtime, article, encoded, thresholds, wanted)
+                yield _decoded(self._runtime, article, encoded, thresholds, wanted)
 
 
-def decoded(
+def _decoded(
     runtime: ModelRuntime,
     article: Article,
     encoded: Encoded | None,
