@@ -21,13 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
-from propscope.detect.predict import checked_scores, worth_reading  # noqa: E402
 from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E402
 from propscope.detect.tuning import RememberingClassifier, encode_dev  # noqa: E402
 from propscope.formats.annotated import span_corpus  # noqa: E402
@@ -38,6 +35,8 @@ from propscope.train.triage import (  # noqa: E402
     cross_fitted_log_odds,
     fit_linear,
     marked_checker,
+    reported_examples,
+    ruled_out,
     triage_examples,
 )
 
@@ -63,15 +62,14 @@ def main() -> None:
     remembering = RememberingClassifier(classifier)
     thresholds, calibration, weight = runtime.thresholds, runtime.calibration, classifier.check_weight
     untriaged = tuner.score(encoded, remembering, thresholds, calibration, with_tc=False).f1()
-    dev_reported = calibration.span(checked_scores(dev.peaks, dev.verdicts, weight)) >= thresholds.span
+    dev_reported = reported_examples(dev, weight, calibration, thresholds.span)
     rows: list[dict[str, Any]] = []
     for ridge in args.ridges:
         choice = choose_margin(
             train, cross_fitted_log_odds(train, ridge), weight, calibration, thresholds.span, args.lost_share
         )
         triage = fit_linear(train.inputs, train.verdicts, ridge).with_margin(choice.margin)
-        ceilings = 1.0 / (1.0 + np.exp(-(triage.log_odds(dev.inputs) + choice.margin)))
-        skipped = ~worth_reading(dev.peaks, ceilings.astype(np.float32), weight, calibration, thresholds.span)
+        skipped = ruled_out(dev, triage.log_odds(dev.inputs), choice.margin, weight, calibration, thresholds.span)
         scores = tuner.score(encoded, remembering, thresholds, calibration, with_tc=False, triage=triage).f1()
         rows.append(
             {

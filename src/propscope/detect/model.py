@@ -254,7 +254,12 @@ class Detector:
                     )
             if len(batch) > 1 and one_core is not self._runtime:
                 with ThreadPoolExecutor(self._runtime.workers) as pool:
-                    yield from pool.map(lambda article: _decoded(one_core, article, None, thresholds, wanted), batch)
+                    yield from pool.map(
+                        lambda article: _decoded(
+                            one_core, article, one_core.encode_many([article.text])[0], thresholds, wanted
+                        ),
+                        batch,
+                    )
                 continue
             for article, encoded in zip(batch, self._runtime.encode_many([a.text for a in batch]), strict=True):
                 yield _decoded(self._runtime, article, encoded, thresholds, wanted)
@@ -263,14 +268,12 @@ class Detector:
 def _decoded(
     runtime: ModelRuntime,
     article: Article,
-    encoded: Encoded | None,
+    encoded: Encoded,
     thresholds: Thresholds,
     wanted: frozenset[str] | None,
 ) -> Analysis:
-    """The analysis of one article from its `encoded` outputs (None: encoded here), with only
-    the `wanted` techniques' spans (None: all)."""
-    if encoded is None:
-        encoded = runtime.encode_many([article.text])[0]
+    """The analysis of one article from its `encoded` outputs, with only the `wanted`
+    techniques' spans (None: all)."""
     spans = runtime.spans(article.text, encoded, thresholds)
     if wanted is not None:
         spans = [s for s in spans if s.technique in wanted]

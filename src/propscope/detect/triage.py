@@ -44,6 +44,11 @@ def triage_inputs(text: str, encoded: Encoded, passages: Sequence[Passage]) -> N
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
 
 
+def raised_verdicts(log_odds: NDArray[np.float32], margin: float) -> NDArray[np.float32]:
+    """Estimated verdicts (`log_odds`) raised by `margin` in log-odds, as probabilities."""
+    return np.asarray(1.0 / (1.0 + np.exp(-(log_odds + margin))), dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Triage:
     """A linear estimate of the passage check's verdict, as log-odds, on standardised
@@ -64,8 +69,7 @@ class Triage:
         the margin."""
         if not passages:
             return np.zeros(0, np.float32)
-        estimate = self.log_odds(triage_inputs(text, encoded, passages)) + self.margin
-        return np.asarray(1.0 / (1.0 + np.exp(-estimate)), dtype=np.float32)
+        return raised_verdicts(self.log_odds(triage_inputs(text, encoded, passages)), self.margin)
 
     def with_margin(self, margin: float) -> Triage:
         return Triage(self.mean, self.scale, self.weights, self.bias, margin)

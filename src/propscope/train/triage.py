@@ -26,7 +26,7 @@ from propscope.detect.calibration import Calibration
 from propscope.detect.marked_spans import MarkedSpanClassifier, head_inputs
 from propscope.detect.predict import candidate_passages, checked_scores, peaks_of, ranges_of, worth_reading
 from propscope.detect.runtime import ModelRuntime
-from propscope.detect.triage import TRIAGE_FILE, Triage, triage_inputs
+from propscope.detect.triage import TRIAGE_FILE, Triage, raised_verdicts, triage_inputs
 from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
@@ -131,6 +131,26 @@ class MarginChoice:
     skipped_share: float
 
 
+def reported_examples(
+    examples: TriageExamples, check_weight: float, calibration: Calibration, threshold: float
+) -> NDArray[np.bool_]:
+    """Which examples a model (its check's weight, calibration and span threshold) reports once read."""
+    return np.asarray(calibration.span(checked_scores(examples.peaks, examples.verdicts, check_weight)) >= threshold)
+
+
+def ruled_out(
+    examples: TriageExamples,
+    estimates: NDArray[np.float32],
+    margin: float,
+    check_weight: float,
+    calibration: Calibration,
+    threshold: float,
+) -> NDArray[np.bool_]:
+    """Which examples a triage with these `estimates` (log-odds) and `margin` leaves unread."""
+    ceilings = raised_verdicts(estimates, margin)
+    return ~worth_reading(examples.peaks, ceilings, check_weight, calibration, threshold)
+
+
 def choose_margin(
     examples: TriageExamples,
     estimates: NDArray[np.float32],
@@ -142,11 +162,10 @@ def choose_margin(
     """The smallest margin in MARGINS that rules out at most `lost_share` of the passages a
     model (its check's weight, its calibration, its span threshold) reports, given `estimates`
     (log-odds) of their verdicts; the largest, if none does."""
-    reported = calibration.span(checked_scores(examples.peaks, examples.verdicts, check_weight)) >= threshold
+    reported = reported_examples(examples, check_weight, calibration, threshold)
     choice = MarginChoice(MARGINS[-1], 0.0, 0.0)
     for margin in MARGINS:
-        ceilings = np.asarray(1.0 / (1.0 + np.exp(-(estimates + margin))), np.float32)
-        skipped = ~worth_reading(examples.peaks, ceilings, check_weight, calibration, threshold)
+        skipped = ruled_out(examples, estimates, margin, check_weight, calibration, threshold)
         choice = MarginChoice(margin, float((skipped & reported).sum() / max(1, reported.sum())), float(skipped.mean()))
         if choice.lost_share <= lost_share:
             break
