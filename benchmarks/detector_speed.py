@@ -16,6 +16,9 @@ the two do not compete for the 2 cores:
 - onnx-articles-in-turn: the same as onnx, but `analyze_many` takes the articles one after the
   other, each on all cores, instead of side by side, one core each (as before 2026-12-03);
 - onnx-before-2026-12-03: the last three at once;
+- onnx-reference: the same as onnx, but with the propscope code of another checkout
+  (`--reference-src`, its `src` folder, e.g. from `git worktree add /tmp/ref <commit>`), so a
+  change with no switch of its own is measured against the code before it, in the same run;
 - torch: the same encoder architecture and windows in PyTorch (eager, fp32), forward passes
   only, with the trained weights when a checkpoint is given (speed does not depend on them).
 Prints one JSON object; docs/BENCHMARKS.md records it.
@@ -139,8 +142,14 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--torch-checkpoint", default=None)
     parser.add_argument("--ptc-dir", default=str(REPO.parent / "shared" / "data" / "ptc-semeval2020"))
-    engines = [*ONNX_ENGINES, "torch"]
+    engines = [*ONNX_ENGINES, "onnx-reference", "torch"]
     parser.add_argument("--engine", choices=engines, help=argparse.SUPPRESS)
+    parser.add_argument("--src", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reference-src",
+        default=None,
+        help="the src folder of another propscope checkout, which the onnx-reference engine runs",
+    )
     parser.add_argument(
         "--engines",
         nargs="+",
@@ -156,6 +165,10 @@ def main() -> None:
         "tokens/s) with every run's figure, so a ratio is not one engine's luck with this shared host",
     )
     args = parser.parse_args()
+    if "onnx-reference" in args.engines and not args.reference_src:
+        parser.error("the onnx-reference engine needs --reference-src")
+    if args.src:
+        sys.path.insert(0, args.src)
     ptc_dir = Path(args.ptc_dir)
     if args.engine in ONNX_ENGINES:
         print(json.dumps(run_onnx(args.model, ptc_dir, ONNX_ENGINES[args.engine])))
@@ -166,7 +179,9 @@ def main() -> None:
     runs: dict[str, list[dict[str, Any]]] = {engine: [] for engine in args.engines}
     for _ in range(args.rounds):
         for engine in args.engines:
-            command = [sys.executable, __file__, "--engine", engine, "--ptc-dir", str(ptc_dir)]
+            command = [sys.executable, __file__, "--ptc-dir", str(ptc_dir)]
+            reference = engine == "onnx-reference"
+            command += ["--engine", "onnx", "--src", args.reference_src] if reference else ["--engine", engine]
             command += ["--model", args.model] if args.model else []
             command += ["--torch-checkpoint", args.torch_checkpoint] if args.torch_checkpoint else []
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -176,7 +191,7 @@ def main() -> None:
         results["onnx_vs_torch_tokens_per_second"] = round(
             results["onnx"]["tokens_per_second"] / results["torch"]["tokens_per_second"], 2
         )
-    for engine in ONNX_ENGINES:
+    for engine in [*ONNX_ENGINES, "onnx-reference"]:
         if engine != "onnx" and engine in results and "onnx" in results:
             results[f"onnx_vs_{engine.replace('-', '_')}_articles_per_second"] = round(
                 results["onnx"]["articles_per_second"] / results[engine]["articles_per_second"], 2

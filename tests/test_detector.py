@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,24 @@ def test_cli_technique_names_with_commas_split_correctly() -> None:
     assert result.returncode == 0, result.stderr
     found = {s["technique"] for s in json.loads(result.stdout)[0]["spans"]}
     assert found <= {"Name_Calling,Labeling", "Loaded_Language"} and found
+
+
+def test_a_stream_is_read_ahead_only_so_far_and_fails_in_its_turn() -> None:
+    """Side by side (two threads), `analyze_many` takes at most `batch_size` articles from the
+    stream before yielding, and an article over the limit fails after the ones before it."""
+    detector = Detector.load(threads=2).with_options(max_chars=200)
+    texts = ["Shameful, cowardly traitors!", "The council meets on Tuesday.", "x" * 201, "Never again."]
+    taken: list[str] = []
+
+    def stream() -> Iterator[str]:
+        for text in texts:
+            taken.append(text)
+            yield text
+
+    analyses = detector.analyze_many(stream(), batch_size=3)
+    first = next(analyses)
+    assert first.article.text == texts[0] and len(taken) == 3
+    assert first == detector.analyze(texts[0])
+    assert next(analyses).article.text == texts[1]
+    with pytest.raises(InputError, match=r"article has 201 characters, over the limit of 200"):
+        next(analyses)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from itertools import islice
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -240,29 +242,51 @@ class Detector:
         if self._config.threshold is not None:
             thresholds = replace(thresholds, span=self._config.threshold)
         wanted = frozenset(self._config.techniques) if self._config.techniques is not None else None
+
+        def analysed(runtime: ModelRuntime, article: Article) -> Analysis:
+            if len(article.text) > self._config.max_chars:
+                raise InputError(
+                    f"article has {len(article.text):,} characters, over the limit of {self._config.max_chars:,}; "
+                    "split it or raise the limit (--max-chars or PROPSCOPE_MAX_CHARS)",
+                    path=article.id,
+                )
+            return _decoded(runtime, article, runtime.encode_many([article.text])[0], thresholds, wanted)
+
         # several articles at once: each on one core, start to finish, rather than each on all
         # cores in turn, which leaves a core idle whenever one thread decodes (docs/BENCHMARKS.md)
         one_core = self._runtime.one_core()
         iterator = iter(articles)
-        while batch := list(islice(iterator, batch_size)):
-            for article in batch:
-                if len(article.text) > self._config.max_chars:
-                    raise InputError(
-                        f"article has {len(article.text):,} characters, over the limit of {self._config.max_chars:,}; "
-                        "split it or raise the limit (--max-chars or PROPSCOPE_MAX_CHARS)",
-                        path=article.id,
-                    )
-            if len(batch) > 1 and one_core is not self._runtime:
-                with ThreadPoolExecutor(self._runtime.workers) as pool:
-                    yield from pool.map(
-                        lambda article: _decoded(
-                            one_core, article, one_core.encode_many([article.text])[0], thresholds, wanted
-                        ),
-                        batch,
-                    )
-                continue
-            for article, encoded in zip(batch, self._runtime.encode_many([a.text for a in batch]), strict=True):
-                yield _decoded(self._runtime, article, encoded, thresholds, wanted)
+        first = list(islice(iterator, 2))
+        if len(first) < 2 or batch_size < 2 or one_core is self._runtime:
+            for article in chain(first, iterator):
+                yield analysed(self._runtime, article)
+            return
+        yield from _in_order_on_pool(
+            partial(analysed, one_core), chain(first, iterator), self._runtime.workers, batch_size
+        )
+
+
+def _in_order_on_pool(
+    work: Callable[[Article], Analysis], articles: Iterator[Article], workers: int, read_ahead: int
+) -> Iterator[Analysis]:
+    """`work` on each article on a pool of `workers` threads, results in the articles' order,
+    at most `read_ahead` articles taken from the stream before their results are yielded.
+
+    One pool serves the whole stream: a core that finishes an article starts the next at once,
+    where a pool per batch left one idle while the batch's last article finished. An error
+    (an article over the length limit) is raised in its turn, after the results before it.
+    """
+    pending: deque[Future[Analysis]] = deque()
+    pool = ThreadPoolExecutor(workers)
+    try:
+        for article in articles:
+            pending.append(pool.submit(work, article))
+            if len(pending) >= read_ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _decoded(
