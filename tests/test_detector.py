@@ -161,3 +161,24 @@ def test_a_stream_is_read_ahead_only_so_far_and_fails_in_its_turn() -> None:
     assert next(analyses).article.text == texts[1]
     with pytest.raises(InputError, match=r"article has 201 characters, over the limit of 200"):
         next(analyses)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_failing_stream_first_gives_the_analyses_of_what_it_yielded(threads: int) -> None:
+    """Whether articles are taken one after the other or side by side, an iterable that fails
+    (here after three texts) loses none of the analyses of the texts it gave before failing."""
+    detector = Detector.load(threads=threads)
+    texts = ["Shameful, cowardly traitors!", "The council meets on Tuesday.", "Never again."]
+
+    def stream() -> Iterator[str]:
+        yield from texts
+        raise OSError("feed.jsonl: the disk went away")
+
+    analyses = detector.analyze_many(stream())
+    assert [next(analyses).article.text for _ in texts] == texts
+    with pytest.raises(OSError, match="the disk went away"):
+        next(analyses)
+    mixed = detector.analyze_many(["Never again.", 5])  # type: ignore[list-item]
+    assert next(mixed).article.text == "Never again."
+    with pytest.raises(TypeError, match=r"analyze\(\) takes a str or an Article, got int"):
+        next(mixed)

@@ -255,15 +255,39 @@ class Detector:
         # several articles at once: each on one core, start to finish, rather than each on all
         # cores in turn, which leaves a core idle whenever one thread decodes (docs/BENCHMARKS.md)
         one_core = self._runtime.one_core()
-        iterator = iter(articles)
+        stream = _Stream(articles)
+        iterator = iter(stream)
         first = list(islice(iterator, 2))
         if len(first) < 2 or batch_size < 2 or one_core is self._runtime:
             for article in chain(first, iterator):
                 yield analysed(self._runtime, article)
-            return
-        yield from _in_order_on_pool(
-            partial(analysed, one_core), chain(first, iterator), self._runtime.workers, batch_size
-        )
+        else:
+            yield from _in_order_on_pool(
+                partial(analysed, one_core), chain(first, iterator), self._runtime.workers, batch_size
+            )
+        if stream.failure is not None:
+            raise stream.failure
+
+
+class _Stream:
+    """The articles of an iterable, ending where the iterable fails (a file that cannot be
+    read, an item that is not text) and keeping that failure, so that it is raised after the
+    analyses of the articles before it rather than in place of those read ahead."""
+
+    def __init__(self, articles: Iterable[Article]):
+        self._articles = iter(articles)
+        self.failure: Exception | None = None
+
+    def __iter__(self) -> Iterator[Article]:
+        while True:
+            try:
+                article = next(self._articles)
+            except StopIteration:
+                return
+            except Exception as error:  # the caller's iterable failed: raised after what it gave
+                self.failure = error
+                return
+            yield article
 
 
 def _in_order_on_pool(
