@@ -22,7 +22,6 @@ from typing import Any
 
 from propscope import techniques
 from propscope.article import Analysis, Article
-from propscope.detect.predict import Encoded, Thresholds
 from propscope.detect.runtime import MODEL_FILE, ModelRuntime, default_model_dir
 from propscope.errors import InputError
 
@@ -244,13 +243,18 @@ class Detector:
         wanted = frozenset(self._config.techniques) if self._config.techniques is not None else None
 
         def analysed(runtime: ModelRuntime, article: Article) -> Analysis:
+            """One article, start to finish, on `runtime`; only the `wanted` techniques' spans."""
             if len(article.text) > self._config.max_chars:
                 raise InputError(
                     f"article has {len(article.text):,} characters, over the limit of {self._config.max_chars:,}; "
                     "split it or raise the limit (--max-chars or PROPSCOPE_MAX_CHARS)",
                     path=article.id,
                 )
-            return _decoded(runtime, article, runtime.encode_many([article.text])[0], thresholds, wanted)
+            encoded = runtime.encode_many([article.text])[0]
+            spans = runtime.spans(article.text, encoded, thresholds)
+            if wanted is not None:
+                spans = [s for s in spans if s.technique in wanted]
+            return runtime.analysis(article, spans, encoded)
 
         # several articles at once: each on one core, start to finish, rather than each on all
         # cores in turn, which leaves a core idle whenever one thread decodes (docs/BENCHMARKS.md)
@@ -311,21 +315,6 @@ def _in_order_on_pool(
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _decoded(
-    runtime: ModelRuntime,
-    article: Article,
-    encoded: Encoded,
-    thresholds: Thresholds,
-    wanted: frozenset[str] | None,
-) -> Analysis:
-    """The analysis of one article from its `encoded` outputs, with only the `wanted`
-    techniques' spans (None: all)."""
-    spans = runtime.spans(article.text, encoded, thresholds)
-    if wanted is not None:
-        spans = [s for s in spans if s.technique in wanted]
-    return runtime.analysis(article, spans, encoded)
 
 
 def _runtime(path: Path | None, scheme: str | None, threads: int | None, spin: bool) -> ModelRuntime:
