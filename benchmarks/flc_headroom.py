@@ -87,15 +87,22 @@ def naming_of_found(
     return outcomes, mixups
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def dev_predictions(description: str) -> tuple[Gold, Predictions]:
+    """`[MODEL_DIR] [--limit N]` from the command line, the model's predictions on PTC dev and
+    their gold (the `si_headroom.py` script reads them the same way); prints which model."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("model", nargs="?", default=str(default_model_dir()))
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
     runtime = ModelRuntime.load(Path(args.model))
     gold, predictions, _, _ = model_predictions(runtime, read_ptc_folder(Settings().ptc_folder("dev")), args.limit)
-    assert gold.spans is not None and predictions.spans is not None
     print(f"Model {Path(args.model).name}, {len(gold.ranges)} dev articles\n")
+    return gold, predictions
+
+
+def main() -> None:
+    gold, predictions = dev_predictions(__doc__.splitlines()[0])
+    assert gold.spans is not None and predictions.spans is not None
     print("| reported passages named | FLC F1 |\n| --- | --- |")
     renamed = named_by_gold(predictions.spans, gold.spans)
     print(f"| by the model | {flc_f1(gold, predictions.spans, predictions.path):.4f} |")

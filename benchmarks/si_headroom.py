@@ -14,7 +14,6 @@ does the same for the techniques.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,11 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from flc_headroom import dev_predictions  # noqa: E402  (benchmarks/flc_headroom.py)
+
 from propscope import metrics  # noqa: E402
-from propscope.config import Settings  # noqa: E402
-from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E402
-from propscope.evaluation import model_predictions  # noqa: E402
-from propscope.formats.ptc import merge_overlapping, read_ptc_folder  # noqa: E402
+from propscope.formats.ptc import merge_overlapping  # noqa: E402
 
 Ranges = list[tuple[int, int]]
 #: an oracle: (a reported passage, the merged gold spans it overlaps) -> what stands in its place
@@ -56,14 +54,8 @@ ORACLES: dict[str, Oracle] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", nargs="?", default=str(default_model_dir()))
-    parser.add_argument("--limit", type=int, default=None)
-    args = parser.parse_args()
-    runtime = ModelRuntime.load(Path(args.model))
-    gold, predictions, _, _ = model_predictions(runtime, read_ptc_folder(Settings().ptc_folder("dev")), args.limit)
+    gold, predictions = dev_predictions(__doc__.splitlines()[0])
     assert gold.texts is not None
-    print(f"Model {Path(args.model).name}, {len(gold.ranges)} dev articles\n")
     print("| reported passages | passages | SI P | SI R | SI F1 | sentence F1 |\n| --- | --- | --- | --- | --- | --- |")
     for name, oracle in ORACLES.items():
         ranges = corrected(predictions.ranges, gold.ranges, oracle)
