@@ -49,9 +49,7 @@ def candidates(tagger: ModelRuntime, folder: Path, gold_folder: Path, extend: fl
     """(article, peak, article characters, overlaps gold) of every candidate the tagger proposes
     in the articles of `folder`, against the SI gold of `gold_folder`."""
     articles = read_ptc_folder(folder).articles
-    gold: dict[str, list[tuple[int, int]]] = {}
-    for row in read_ptc_folder(gold_folder).si_rows:
-        gold.setdefault(row.article_id, []).append((row.start, row.end))
+    gold = read_ptc_folder(gold_folder).si_spans()
     ids, peaks, lengths, outcomes = [], [], [], []
     for article_id in sorted(articles):
         text = articles[article_id].text
