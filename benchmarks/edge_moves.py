@@ -91,8 +91,8 @@ def edge_vectors(runtime: ModelRuntime, text: str, start: int, end: int) -> NDAr
     item = marked_input(runtime.tokenizer, text, start, end)
     hidden = onnx_run(runtime.session)(*frame_rows([item.ids], *special_ids(runtime.tokenizer)))[1][0]
     hidden = hidden.astype(np.float32)
-    at = [item.first - 2, item.first - 1, item.first, item.first + 1, item.last - 2, item.last - 1, item.last]
-    rows = [hidden[min(max(k, 0), len(hidden) - 1)] for k in [*at, item.last + 1]]
+    edges = [item.first + k for k in (-2, -1, 0, 1)] + [item.last + k for k in (-2, -1, 0, 1)]
+    rows = [hidden[min(max(k, 0), len(hidden) - 1)] for k in edges]
     return np.concatenate([*rows, hidden[item.first : item.last].mean(axis=0)])
 
 
@@ -100,9 +100,7 @@ def out_of_fold_examples(
     shipped: ModelRuntime, pairs: list[tuple[Path, Path]], gold_folder: Path
 ) -> tuple[NDArray[np.float32], list[dict[Move, float]]]:
     """Edge vectors of the taggers' out-of-fold candidates, and each move's gain in Dice."""
-    gold: dict[str, list[tuple[int, int]]] = {}
-    for row in read_ptc_folder(gold_folder).si_rows:
-        gold.setdefault(row.article_id, []).append((row.start, row.end))
+    gold = read_ptc_folder(gold_folder).si_spans()
     inputs, gains = [], []
     extend, max_gap = shipped.thresholds.run_threshold, shipped.thresholds.max_gap
     for tagger_folder, fold in pairs:
