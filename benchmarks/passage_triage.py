@@ -34,6 +34,7 @@ from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E4
 from propscope.detect.triage import Triage  # noqa: E402
 from propscope.detect.tuning import RememberingClassifier, encode_dev  # noqa: E402
 from propscope.formats.annotated import span_corpus  # noqa: E402
+from propscope.formats.ptc import PtcCorpus  # noqa: E402
 from propscope.train.triage import (  # noqa: E402
     LOST_SHARE,
     TriageExamples,
@@ -52,13 +53,11 @@ def rounded(scores: dict[str, float]) -> dict[str, float]:
 
 
 def losses_at_threshold(
-    runtime: ModelRuntime, classifier: MarkedSpanClassifier, dev_dir: Path, triage: Triage | None, threshold: float
+    runtime: ModelRuntime, classifier: MarkedSpanClassifier, dev_corpus: PtcCorpus, triage: Triage, threshold: float
 ) -> dict[str, Any]:
     """What the model's `triage` skips and loses on dev when the span threshold is `threshold`."""
-    if triage is None:
-        raise SystemExit(f"{runtime.path}: has no passage triage to measure at other thresholds; run propscope triage")
     at = replace(runtime, thresholds=replace(runtime.thresholds, span=threshold))
-    dev = triage_examples(at, classifier, span_corpus(dev_dir, runtime.scheme, "dev"))
+    dev = triage_examples(at, classifier, dev_corpus)
     weight, calibration = classifier.check_weight, runtime.calibration
     reported = reported_examples(dev, weight, calibration, threshold)
     skipped = ruled_out(dev, triage.log_odds(dev.inputs), triage.margin, weight, calibration, threshold)
@@ -80,11 +79,14 @@ def main() -> None:
     parser.add_argument("--thresholds", type=float, nargs="*", default=[])
     args = parser.parse_args()
     shipped = ModelRuntime.load(args.model, spin=False)
+    if args.thresholds and shipped.triage is None:
+        parser.error(f"{args.model} has no passage triage to measure at other thresholds; run propscope triage")
     runtime = replace(shipped, triage=None)
     classifier = marked_checker(runtime, args.model)
     started = time.perf_counter()
     train = triage_examples(runtime, classifier, span_corpus(args.ptc_dir / "train", runtime.scheme, "train"))
-    dev: TriageExamples = triage_examples(runtime, classifier, span_corpus(args.ptc_dir / "dev", runtime.scheme, "dev"))
+    dev_corpus = span_corpus(args.ptc_dir / "dev", runtime.scheme, "dev")
+    dev: TriageExamples = triage_examples(runtime, classifier, dev_corpus)
     read_seconds = time.perf_counter() - started
     tuner, encoded = encode_dev(runtime, args.ptc_dir / "dev")
     remembering = RememberingClassifier(classifier)
@@ -112,10 +114,12 @@ def main() -> None:
                 "dev_f1": rounded(scores),
             }
         )
-    at_thresholds = [
-        losses_at_threshold(runtime, classifier, args.ptc_dir / "dev", shipped.triage, threshold)
-        for threshold in args.thresholds
-    ]
+    own = shipped.triage  # there is one whenever thresholds are asked for (checked above)
+    at_thresholds = (
+        [losses_at_threshold(runtime, classifier, dev_corpus, own, threshold) for threshold in args.thresholds]
+        if own is not None
+        else []
+    )
     print(
         json.dumps(
             {
