@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "src"))
 from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, head_inputs  # noqa: E402
-from propscope.detect.predict import Encoded, Passage, SpanHead, find_spans, ranges_of  # noqa: E402
+from propscope.detect.predict import Encoded, Passage, PassagesRead, SpanHead, find_spans, ranges_of  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import DevTuner, encode_dev  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
@@ -135,11 +135,9 @@ class RememberedReadings:
             return np.zeros((0, len(self.names)), np.float32)
         return self.marked.techniques(encoded, ranges, head_inputs(self.readings(text, ranges), text, ranges))
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
         if not passages:
-            return np.zeros(0, np.float32), np.zeros((0, len(self.names)), np.float32)
+            return PassagesRead(np.zeros(0, np.float32), np.zeros((0, len(self.names)), np.float32), [])
         return self.marked.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
 
 

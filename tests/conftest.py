@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +52,19 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
         env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
         check=False,
     )
+
+
+def shipped_copy_without(folder: Path, part: str, file: str) -> dict[str, Any]:
+    """Copy the default model to `folder` without the `part` its description records nor that
+    part's `file`, as if it were never added; returns the description as written."""
+    import json
+    import shutil
+
+    from propscope.detect.runtime import default_model_dir
+
+    shutil.copytree(default_model_dir(), folder)
+    description: dict[str, Any] = json.loads((folder / "propscope-model.json").read_text())
+    description.pop(part, None)
+    (folder / "propscope-model.json").write_text(json.dumps(description))
+    (folder / file).unlink(missing_ok=True)
+    return description

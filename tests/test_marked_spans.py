@@ -9,7 +9,7 @@ import pytest
 from numpy.typing import NDArray
 
 from propscope.detect.marked_spans import MarkedInput, marked_input, marked_text, pooled_marked
-from propscope.detect.predict import Encoded, SpanHead
+from propscope.detect.predict import Encoded, PassagesRead, SpanHead
 from propscope.detect.tuning import RememberingClassifier
 from propscope.detect.windows import load_tokenizer
 
@@ -152,27 +152,35 @@ class ReadingClassifier(CountingClassifier):
         super().__init__()
         self.read_passages: list[tuple[int, int, float]] = []
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def read(self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]) -> PassagesRead:
         self.read_passages += list(passages)
         raw = np.asarray([peak / 2 for _, _, peak in passages], np.float32)
-        return raw, super().probabilities(text, encoded, [(s, e) for s, e, _ in passages])
+        ranges = [(s, e) for s, e, _ in passages]
+        return PassagesRead(raw, super().probabilities(text, encoded, ranges), ranges)
+
+
+class LengtheningClassifier(ReadingClassifier):
+    """ReadingClassifier that reports each passage one character longer (an edge model's move)."""
+
+    def read(self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]) -> PassagesRead:
+        read = super().read(text, encoded, passages)
+        return read._replace(ranges=[(s, e + 1) for s, e in read.ranges])
 
 
 def test_tuning_reads_each_candidate_once_and_a_gold_range_never_sets_its_score() -> None:
-    inner = ReadingClassifier()
+    inner = LengtheningClassifier()
     remembering = RememberingClassifier(inner)
     encoded = Encoded.empty(None, 15)  # type: ignore[arg-type]
     remembering.probabilities("text", encoded, [(1, 2)])  # TC on a gold range first: no peak, no raw score
-    raw, _ = remembering.read("text", encoded, [(1, 2, 0.8), (3, 4, 0.6)])
-    again, techniques = remembering.read("text", encoded, [(3, 4, 0.6), (1, 2, 0.8)])
-    assert raw.tolist() == pytest.approx([0.4, 0.3]) and again.tolist() == pytest.approx([0.3, 0.4])
+    raw = remembering.read("text", encoded, [(1, 2, 0.8), (3, 4, 0.6)]).raw
+    again = remembering.read("text", encoded, [(3, 4, 0.6), (1, 2, 0.8)])
+    assert raw.tolist() == pytest.approx([0.4, 0.3]) and again.raw.tolist() == pytest.approx([0.3, 0.4])
     assert inner.read_passages == [(1, 2, 0.8), (3, 4, 0.6)]
-    assert techniques.tolist() == [pytest.approx([0.3, 0.4]), pytest.approx([0.1, 0.2])]
+    assert again.techniques.tolist() == [pytest.approx([0.3, 0.4]), pytest.approx([0.1, 0.2])]
+    assert again.ranges == [(3, 5), (1, 3)]  # reported where the classifier put them, from memory too
     assert remembering.check_weight == 0.5
     # the same range cleaned from another run, with another peak, gets its own score
-    assert remembering.read("text", encoded, [(1, 2, 0.4)])[0].tolist() == pytest.approx([0.2])
+    assert remembering.read("text", encoded, [(1, 2, 0.4)]).raw.tolist() == pytest.approx([0.2])
 
 
 def test_checked_score_needs_both_the_peak_and_the_check() -> None:

@@ -13,6 +13,7 @@ from propscope.article import Span
 from propscope.detect.predict import (
     REPETITION_OCCURRENCES,
     Encoded,
+    PassagesRead,
     Thresholds,
     find_spans,
     label_given_spans,
@@ -40,11 +41,10 @@ class LoadedClassifier:
         row[LOADED], row[NAME_CALLING] = 0.7, 0.2
         return np.tile(row, (len(ranges), 1))
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def read(self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]) -> PassagesRead:
         peaks = np.asarray([peak for _, _, peak in passages], np.float32)
-        return peaks, self.probabilities(text, encoded, [(s, e) for s, e, _ in passages])
+        ranges = [(s, e) for s, e, _ in passages]
+        return PassagesRead(peaks, self.probabilities(text, encoded, ranges), ranges)
 
 
 def at(phrase: str, occurrence: int = 0) -> tuple[int, int]:

@@ -448,7 +448,7 @@ def test_refit_with_a_naming_head_names_found_passages_with_it_and_given_spans_w
     readings = runtime.reader.readings(TINY_TEXT, ranges)
     inputs = with_article_vectors(head_inputs(readings, TINY_TEXT, ranges), encoded, ranges)
     span_head, own = runtime.head.probabilities(inputs), runtime.naming.head.probabilities(inputs)
-    _, named = classifier.read(TINY_TEXT, encoded, [(start, end, 0.9) for start, end in ranges])
+    named = classifier.read(TINY_TEXT, encoded, [(start, end, 0.9) for start, end in ranges]).techniques
     np.testing.assert_allclose(named, 0.25 * span_head + 0.75 * own, rtol=1e-5, atol=1e-6)  # found passages
     np.testing.assert_allclose(classifier.probabilities(TINY_TEXT, encoded, ranges), span_head, rtol=1e-5, atol=1e-6)
     assert not np.allclose(named, span_head, atol=1e-3)  # given spans (TC) are named by the span head alone
@@ -508,7 +508,7 @@ def test_a_passage_check_fitted_on_the_article_vectors_reads_them_when_the_model
     assert check.article_vectors and check.head.w1.shape == (2, 384, 4 * 384 + N_FEATURES)
     encoded = runtime.encode_many([TINY_TEXT])[0]
     passages = candidate_passages(TINY_TEXT, encoded, 0.0, 1)
-    scores, _ = runtime.classifier.read(TINY_TEXT, encoded, passages)
+    scores = runtime.classifier.read(TINY_TEXT, encoded, passages).raw
     assert len(scores) == len(passages) >= 1 and ((scores >= 0) & (scores <= 1)).all()
     write_model_card(folder, json.loads((folder / "propscope-model.json").read_text()))
     assert (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from propscope.train.triage import (
     cross_fitted_log_odds,
     fit_linear,
 )
-from tests.conftest import run_cli
+from tests.conftest import run_cli, shipped_copy_without
 
 
 def examples(articles: list[str], inputs: np.ndarray, peaks: list[float], verdicts: list[float]) -> TriageExamples:
@@ -77,11 +76,7 @@ def test_a_saved_triage_loads_with_the_margin_its_model_records(tmp_path: Path) 
 
 def test_propscope_triage_gives_a_shipped_model_a_triage_and_records_it(tiny_ptc: Path, tmp_path: Path) -> None:
     folder = tmp_path / "model"
-    shutil.copytree(default_model_dir(), folder)
-    before = json.loads((folder / "propscope-model.json").read_text())
-    before.pop("triage", None)
-    (folder / "propscope-model.json").write_text(json.dumps(before))
-    (folder / TRIAGE_FILE).unlink(missing_ok=True)
+    before = shipped_copy_without(folder, "triage", TRIAGE_FILE)
     result = run_cli(
         "triage", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc), "--lost-share", "0.1"
     )

@@ -1,4 +1,5 @@
-"""Commands that make models: train, ship, rescore, refit or triage a shipped one, and the folds a refit reads."""
+"""Commands that make models: train, ship, rescore, refit, triage or give edges to a shipped one, and the folds
+they read."""
 
 from __future__ import annotations
 
@@ -351,6 +352,36 @@ def triage(
     print_json({"triage": description["triage"], "dev": dev_f1(description)})
 
 
+def edges(
+    ctx: typer.Context,
+    model: MarkedModelArgument,
+    out_of_fold: Annotated[
+        list[str],
+        typer.Option(
+            metavar="TAGGER=FOLDER",
+            help="The passages TAGGER (a model folder) finds in FOLDER, a PTC folder of training articles it never "
+            "trained on (folds from 'propscope folds'), teach where edges belong. Repeat it for each fold.",
+        ),
+    ],
+    dev_dir: ShippedDevOption = None,
+    notes: NotesOption = None,
+) -> None:
+    """Give a shipped marked model an edge model: from the marked reading it already computes for
+    each passage, it moves either edge of a found passage by a word or two where that brings the
+    passage closer to what annotators mark; then rewrite its dev figures and model card.
+
+    Example: propscope edges src/propscope/models/propscope-minilm --out-of-fold runs/fold-1=runs/folds/fold-1/held
+    --out-of-fold runs/fold-2=runs/folds/fold-2/held
+    """
+    from propscope.train.quantize import add_edges
+
+    proposers = out_of_fold_pairs(out_of_fold, "--out-of-fold")
+    runtime = shipped_runtime(model)
+    _, dev = fitting_folders(ctx, runtime, None, dev_dir)
+    description = add_edges(model, dev, proposers, notes)
+    print_json({"edges": description["edges"], "dev": dev_f1(description)})
+
+
 def folds(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="Folder to write fold-1, fold-2, ... into (each with held/ and rest/).")],
@@ -389,4 +420,5 @@ def register(app: typer.Typer) -> None:
     app.command()(rescore)
     app.command()(refit)
     app.command()(triage)
+    app.command()(edges)
     app.command()(folds)

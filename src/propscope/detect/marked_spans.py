@@ -32,6 +32,10 @@ apart find in training articles they never saw, each named after the gold span i
 best; a found passage's technique probabilities are then a weighted mean of that head's and
 the span head's. Techniques of given spans (TC) still come from the span head alone, fitted
 on exact spans.
+
+The vectors around the markers also say where the passage should start and end: a model may
+carry an edge model (`detect.edges`) that moves a read passage's edges by a word or two, from
+the same encoder call (`MarkedReader.readings_with_edges`).
 """
 
 from __future__ import annotations
@@ -40,15 +44,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
+from propscope.detect.edges import EdgeModel, edge_vectors
 from propscope.detect.features import N_FEATURES, span_features
 from propscope.detect.predict import (
     Encoded,
     Passage,
+    PassagesRead,
     PooledSpanClassifier,
     SpanClassifier,
     SpanHead,
@@ -67,6 +74,7 @@ MAX_TOKENS = 160
 
 #: run(input_ids, attention_mask) -> (token outputs, hidden (batch, sequence, hidden size))
 HiddenRun = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.float32]]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -133,19 +141,40 @@ class MarkedReader:
     def specials(self) -> tuple[int, int, int]:
         return special_ids(self.tokenizer)
 
-    def reading(self, item: MarkedInput) -> NDArray[np.float32]:
-        """`pooled_marked` of one marked input, from an encoder call of its own."""
-        return pooled_marked(self.run(*frame_rows([item.ids], *self.specials))[1][0].astype(np.float32), item)
+    def hidden(self, item: MarkedInput) -> NDArray[np.float32]:
+        """The encoder's hidden vectors of one marked input, from a call of its own."""
+        return np.asarray(self.run(*frame_rows([item.ids], *self.specials))[1][0], np.float32)
 
-    def readings(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        """`pooled_marked` (len(ranges), 2 * hidden) of each range of `text`, in order."""
+    def reading(self, item: MarkedInput) -> NDArray[np.float32]:
+        """`pooled_marked` of one marked input."""
+        return pooled_marked(self.hidden(item), item)
+
+    def reading_with_edges(self, item: MarkedInput) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """`pooled_marked` and `edges.edge_vectors` of one marked input, from the same call."""
+        hidden = self.hidden(item)
+        return pooled_marked(hidden, item), edge_vectors(hidden, item.first, item.last)
+
+    def each(self, text: str, ranges: Sequence[tuple[int, int]], read: Callable[[MarkedInput], T]) -> list[T]:
+        """`read` of each range of `text` marked, in order, `workers` at a time."""
         items = [marked_input(self.tokenizer, text, start, end) for start, end in ranges]
         if self.workers > 1 and len(items) > 1:
             with ThreadPoolExecutor(min(self.workers, len(items))) as pool:
-                rows = list(pool.map(self.reading, items))
-        else:
-            rows = [self.reading(item) for item in items]
+                return list(pool.map(read, items))
+        return [read(item) for item in items]
+
+    def readings(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        """`pooled_marked` (len(ranges), 2 * hidden) of each range of `text`, in order."""
+        rows = self.each(text, ranges, self.reading)
         return np.stack(rows) if rows else np.zeros((0, 0), np.float32)
+
+    def readings_with_edges(
+        self, text: str, ranges: Sequence[tuple[int, int]]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """`readings`, and each range's `edges.edge_vectors` (len(ranges), 9 * hidden)."""
+        pairs = self.each(text, ranges, self.reading_with_edges)
+        if not pairs:
+            return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+        return np.stack([pooled for pooled, _ in pairs]), np.stack([edges for _, edges in pairs])
 
 
 def head_inputs(readings: NDArray[np.float32], text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
@@ -215,6 +244,8 @@ class MarkedSpanClassifier:
     article_vectors: bool = False
     #: names the passages decoding finds together with `head` (None: `head` alone names them)
     naming: NamingHead | None = None
+    #: moves the edges of the passages read (None: they are reported where decoding found them)
+    edges: EdgeModel | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -243,24 +274,29 @@ class MarkedSpanClassifier:
             return np.zeros((0, len(self.names)), dtype=np.float32)
         return self.techniques(encoded, ranges, head_inputs(self.readings(text, ranges), text, ranges))
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
         if not passages:
-            return np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32)
-        return self.judge(text, encoded, passages, self.readings(text, ranges_of(passages)))
+            return PassagesRead(np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32), [])
+        ranges = ranges_of(passages)
+        if self.edges is None:
+            return self.judge(text, encoded, passages, self.readings(text, ranges))
+        readings, vectors = self.reader.readings_with_edges(text, ranges)
+        judged = self.judge(text, encoded, passages, readings)
+        return judged._replace(ranges=self.edges.moved(text, encoded.tokens.offsets, ranges, vectors))
 
     def judge(
         self, text: str, encoded: Encoded, passages: Sequence[Passage], readings: NDArray[np.float32]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    ) -> PassagesRead:
         """Raw scores and technique probabilities from passages' marked `readings` (`read`
-        without the encoder, for callers that keep readings)."""
+        without the encoder, for callers that keep readings), the passages where they were found."""
         ranges, peaks = ranges_of(passages), peaks_of(passages)
         inputs = head_inputs(readings, text, ranges)
         techniques = self.techniques(encoded, ranges, inputs, found=True)
         if self.check is None:
-            return peaks, techniques
-        return checked_scores(peaks, self.verdicts(encoded, ranges, inputs), self.check.weight), techniques
+            return PassagesRead(peaks, techniques, ranges)
+        return PassagesRead(
+            checked_scores(peaks, self.verdicts(encoded, ranges, inputs), self.check.weight), techniques, ranges
+        )
 
     def verdicts(
         self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32]
@@ -281,11 +317,12 @@ def span_classifier(
     check: PassageCheck | None = None,
     article_vectors: bool = False,
     naming: NamingHead | None = None,
+    edges: EdgeModel | None = None,
 ) -> SpanClassifier:
     """The classifier a model's `span_input` names ("pooled" or "marked"), reading with
     `reader` (ONNX Runtime when analysing, the torch network while it trains); only a marked
-    reading can carry a passage check or a naming head, or add the article's vectors to its
-    heads' input."""
+    reading can carry a passage check, a naming head or an edge model, or add the article's
+    vectors to its heads' input."""
     if span_input == "marked":
-        return MarkedSpanClassifier(head, reader, check, article_vectors, naming)
+        return MarkedSpanClassifier(head, reader, check, article_vectors, naming, edges)
     return PooledSpanClassifier(head)

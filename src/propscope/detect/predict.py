@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from propscope.article import Span
 from propscope.detect.calibration import UNCALIBRATED, Calibration
 from propscope.detect.decode import line_breaks, runs_to_spans, token_runs, tokens_of
+from propscope.detect.edges import without_overlaps
 from propscope.detect.features import occurrences, span_features
 from propscope.detect.function_words import only_function_words
 from propscope.detect.windows import TokenizedText
@@ -158,17 +159,26 @@ class TechniqueClassifier(Protocol):
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]: ...
 
 
+class PassagesRead(NamedTuple):
+    """What a span classifier says of candidate passages, in their order: each one's raw
+    score, its technique probabilities, and its range as it would be reported (moved by an
+    edge model, `detect.edges`, when the classifier has one; else as given)."""
+
+    raw: NDArray[np.float32]
+    techniques: NDArray[np.float32]
+    ranges: list[tuple[int, int]]
+
+
 class SpanClassifier(TechniqueClassifier, Protocol):
     """A technique classifier that also reads candidate passages: `read` gives each its raw
     score, its peak or, when the classifier checks passages (`check_weight` > 0), its peak
-    combined with the check (`checked_scores`), with its technique probabilities."""
+    combined with the check (`checked_scores`), with its technique probabilities and its
+    reported range."""
 
     @property
     def check_weight(self) -> float: ...
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]: ...
+    def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead: ...
 
 
 def checked_scores(peaks: NDArray[np.float32], checks: NDArray[np.float32], weight: float) -> NDArray[np.float32]:
@@ -200,10 +210,9 @@ class PooledSpanClassifier:
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         return classify_ranges(text, encoded.tokens, encoded.hidden, self.head, ranges)
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        return peaks_of(passages), self.probabilities(text, encoded, ranges_of(passages))
+    def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
+        ranges = ranges_of(passages)
+        return PassagesRead(peaks_of(passages), self.probabilities(text, encoded, ranges), ranges)
 
 
 def ranked_techniques(
@@ -271,21 +280,20 @@ def reported_passages(
     triage: Triage | None = None,
 ) -> list[tuple[int, int, float, NDArray[np.float32]]]:
     """(start, end, calibrated score, technique probabilities) of every passage whose score
-    clears the span threshold; passages that could not clear it even with the best verdict
-    the check could give (or, with a `triage`, the best it is taken to be able to give) are
-    never read."""
+    clears the span threshold, at the range the classifier reports it at (never overlapping
+    another: `edges.without_overlaps`); passages that could not clear it even with the best
+    verdict the check could give (or, with a `triage`, the best it is taken to be able to
+    give) are never read."""
     passages = candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
     peaks = peaks_of(passages)
     ceilings = np.ones_like(peaks) if triage is None else triage.ceilings(text, encoded, passages)
     worth = worth_reading(peaks, ceilings, classifier.check_weight, calibration, thresholds.span)
     candidates = [p for p, keep in zip(passages, worth, strict=True) if keep]
-    raw, technique_probabilities = classifier.read(text, encoded, candidates)
-    reported = []
-    for (start, end, _), value, probs in zip(candidates, raw, technique_probabilities, strict=True):
-        score = float(calibration.span(value))
-        if score >= thresholds.span:
-            reported.append((start, end, score, probs))
-    return reported
+    read, found = classifier.read(text, encoded, candidates), ranges_of(candidates)
+    scores = [float(score) for score in calibration.span(read.raw)]
+    kept = [index for index, score in enumerate(scores) if score >= thresholds.span]
+    ranges = without_overlaps([found[i] for i in kept], [read.ranges[i] for i in kept])
+    return [(start, end, scores[i], read.techniques[i]) for (start, end), i in zip(ranges, kept, strict=True)]
 
 
 def find_spans(

@@ -25,6 +25,7 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.blas import one_blas_thread
 from propscope.detect.calibration import Calibration
+from propscope.detect.edges import EDGES_FILE, EdgeModel
 from propscope.detect.encoding import EncoderRun, encode_texts
 from propscope.detect.marked_spans import (
     PASSAGE_CHECK_OUTPUTS,
@@ -74,6 +75,8 @@ class ModelRuntime:
     naming: NamingHead | None = None
     #: rules out candidate passages not worth reading (`detect.triage`), when the model has one
     triage: Triage | None = None
+    #: moves the edges of the passages a marked model reads (`detect.edges`), when it has one
+    edges: EdgeModel | None = None
     #: runs a marked model's passages on one thread per call, `workers` calls at once
     #: (`MarkedReader`); None: they run one after the other on `session`
     passage_session: ort.InferenceSession | None = None
@@ -109,6 +112,7 @@ class ModelRuntime:
             self.check,
             article_vectors=self.article_vectors,
             naming=self.naming,
+            edges=self.edges,
         )
 
     @property
@@ -167,6 +171,7 @@ class ModelRuntime:
                 check=load_check(folder, description),
                 naming=load_naming(folder, description, names),
                 triage=load_triage(folder, description),
+                edges=load_edges(folder, description),
                 passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
                 workers=threads,
             )
@@ -282,6 +287,13 @@ def load_triage(folder: Path, description: dict[str, Any]) -> Triage | None:
     if "triage" not in description:
         return None
     return Triage.load(folder / TRIAGE_FILE, float(description["triage"]["margin"]))
+
+
+def load_edges(folder: Path, description: dict[str, Any]) -> EdgeModel | None:
+    """The edge model a model's description names; its file must then be there."""
+    if "edges" not in description:
+        return None
+    return EdgeModel.load(folder / EDGES_FILE, float(description["edges"]["margin"]))
 
 
 def onnx_run(session: ort.InferenceSession) -> EncoderRun:

@@ -25,6 +25,7 @@ from propscope.detect.calibration import UNCALIBRATED, Calibration, MonotoneMap,
 from propscope.detect.predict import (
     Encoded,
     Passage,
+    PassagesRead,
     SpanClassifier,
     Thresholds,
     candidate_passages,
@@ -69,11 +70,13 @@ class RememberingClassifier:
     would otherwise run the encoder again for every one of them. Techniques are remembered by
     range; a candidate's raw score by range and peak, because runs found at different extend
     thresholds may clean to the same range from tokens with different peaks. TC asks for gold
-    ranges without a peak, so those never enter the raw-score memory."""
+    ranges without a peak, so those never enter the raw-score memory. A passage's reported
+    range depends on its range alone."""
 
     inner: SpanClassifier
     techniques: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
     raw: dict[tuple[str, int, int, float], float] = field(default_factory=dict)
+    reported: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -89,16 +92,16 @@ class RememberingClassifier:
             self.techniques[(text, start, end)] = row
         return self._techniques(text, ranges)
 
-    def read(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
         missing = list(dict.fromkeys(p for p in passages if (text, *p) not in self.raw))
-        raw, techniques_read = self.inner.read(text, encoded, missing)
-        for passage, value, row in zip(missing, raw, techniques_read, strict=True):
+        read = self.inner.read(text, encoded, missing)
+        for passage, value, row, reported in zip(missing, read.raw, read.techniques, read.ranges, strict=True):
             self.raw[(text, *passage)] = float(value)
             self.techniques[(text, *passage[:2])] = row
+            self.reported[(text, *passage[:2])] = reported
+        ranges = ranges_of(passages)
         raw_scores = np.asarray([self.raw[(text, *p)] for p in passages], np.float32)
-        return raw_scores, self._techniques(text, ranges_of(passages))
+        return PassagesRead(raw_scores, self._techniques(text, ranges), [self.reported[(text, *r)] for r in ranges])
 
     def _techniques(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
         rows = [self.techniques[(text, *r)] for r in ranges]
@@ -218,7 +221,7 @@ class DevTuner:
                 continue
             text, gold = self.texts[article_id], self.gold_ranges[article_id]
             candidates = candidate_passages(text, outputs, extend, max_gap)
-            raw = classifier.read(text, outputs, candidates)[0]
+            raw = classifier.read(text, outputs, candidates).raw
             spans += [
                 (float(value), metrics.overlaps_any((s, e), gold))
                 for (s, e, _), value in zip(candidates, raw, strict=True)

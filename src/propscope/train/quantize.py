@@ -35,6 +35,7 @@ from propscope.formats.files import read_text_file
 from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.card import write_model_card
 from propscope.train.counts import folder_counts
+from propscope.train.edges import fit_edges
 from propscope.train.marked_head import fit_marked_head, fit_naming_head, fit_passage_check
 from propscope.train.triage import LOST_SHARE, fit_triage
 
@@ -303,16 +304,31 @@ def add_triage(
     """Fit a shipped marked model's passage triage (`train.triage`) and rewrite the figures the
     folder records and its model card; weights, thresholds and calibration stay as they are."""
     fit_triage(folder, train_dir, lost_share)
-    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-    option = f" --lost-share {lost_share:g}" if lost_share != LOST_SHARE else ""
-    record_step(description, "triage", folder, notes, option)
-    record_figures(
-        folder,
-        description,
-        dev_dir,
-        float(description[TOLERANCE_KEY]["noise"]),
-        read_text_file(notes) if notes else None,
+    return remeasured(
+        folder, dev_dir, "triage", notes, f" --lost-share {lost_share:g}" if lost_share != LOST_SHARE else ""
     )
+
+
+def add_edges(
+    folder: Path, dev_dir: Path, proposers: Sequence[tuple[Path, Path]], notes: Path | None = None
+) -> dict[str, Any]:
+    """Fit a shipped marked model's edge model (`train.edges`) on the passages each (tagger,
+    PTC folder of training articles it never trained on) of `proposers` finds, and rewrite the
+    figures the folder records and its model card; weights, thresholds and calibration stay."""
+    fit_edges(folder, proposers)
+    return remeasured(
+        folder, dev_dir, "edges", notes, "".join(f" --out-of-fold {_shown(t)}={_shown(f)}" for t, f in proposers)
+    )
+
+
+def remeasured(folder: Path, dev_dir: Path, verb: str, notes: Path | None, options: str) -> dict[str, Any]:
+    """The folder's description after a step (`propscope <verb> ...<options>`) that added a part
+    to it, with that step recorded and its figures and card rewritten; the tolerance for
+    quantisation noise stays as recorded."""
+    description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    record_step(description, verb, folder, notes, options)
+    notes_text = read_text_file(notes) if notes else None
+    record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
     return description
 
 

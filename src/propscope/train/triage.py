@@ -31,6 +31,7 @@ from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.marked_head import record_in_description
+from propscope.train.ridge import ridge_solution, standardisation
 
 log = logging.getLogger("propscope.train")
 
@@ -99,15 +100,10 @@ def triage_examples(runtime: ModelRuntime, classifier: MarkedSpanClassifier, cor
 
 def fit_linear(inputs: NDArray[np.float32], verdicts: NDArray[np.float32], ridge: float = RIDGE) -> Triage:
     """Ridge regression of the verdicts' log-odds on standardised inputs, with no margin yet."""
-    mean = inputs.mean(axis=0)
-    spread = inputs.std(axis=0)
-    scale = np.where(spread > 0, spread, 1.0).astype(np.float32)
-    standard = ((inputs - mean) / scale).astype(np.float64)
+    mean, scale = standardisation(inputs)
     clipped = np.clip(verdicts.astype(np.float64), VERDICT_FLOOR, 1 - VERDICT_FLOOR)
-    target = np.log(clipped / (1 - clipped))
-    bias = float(target.mean())
-    weights = np.linalg.solve(standard.T @ standard + ridge * np.eye(standard.shape[1]), standard.T @ (target - bias))
-    return Triage(mean.astype(np.float32), scale, weights.astype(np.float32), bias, 0.0)
+    weights, bias = ridge_solution((inputs - mean) / scale, np.log(clipped / (1 - clipped)), ridge)
+    return Triage(mean, scale, weights, bias, 0.0)
 
 
 def cross_fitted_log_odds(examples: TriageExamples, ridge: float = RIDGE, folds: int = FOLDS) -> NDArray[np.float32]:
