@@ -184,6 +184,9 @@ def test_propscope_edges_gives_a_shipped_model_edges_and_records_them(tiny_ptc: 
 
     bad = run_cli("edges", str(folder), "--out-of-fold", str(tagger))
     assert bad.returncode == 2 and "is not TAGGER=FOLDER" in bad.stderr
+    missing = run_cli("edges", str(folder), "--out-of-fold", f"{tmp_path / 'nowhere'}={tiny_ptc}")
+    assert missing.returncode == 1 and "model folder not found" in missing.stderr
+    assert json.loads((folder / "propscope-model.json").read_text()) == after  # refused before anything was fitted
     none = run_cli("edges", str(folder))
     assert none.returncode == 2 and "--out-of-fold" in none.stderr
     pooled = run_cli("edges", str(default_model_dir("semeval2023")), "--out-of-fold", f"{tagger}={tiny_ptc}")

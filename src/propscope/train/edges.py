@@ -40,9 +40,11 @@ from propscope.train.ridge import ridge_solution, standardisation
 log = logging.getLogger("propscope.train")
 
 PRECISION_WEIGHT = 2.0
-#: Ridge penalty on standardised edge vectors (3,456 of them for MiniLM); 3,000 to 30,000 moved
-#: PTC dev SI alike, the most cross-fitted gain was at 10,000 (`benchmarks/edge_moves.py`)
+#: Ridge penalty on standardised edge vectors (3,456 of them for MiniLM): of 3,000, 10,000 and
+#: 30,000 it gained most on training articles the regressions were not fitted on; on PTC dev
+#: the three move SI within 0.002 of each other (`benchmarks/edge_moves.py`)
 RIDGE = 10_000.0
+#: candidates peaking lower teach little: the model reports few of them
 MIN_PEAK = 0.3
 MARGINS = (0.0, 0.01, 0.02, 0.04, 0.08)
 FOLDS = 5
