@@ -307,18 +307,13 @@ def refit(
 
     Example: propscope refit src/propscope/models/propscope-minilm --notes docs/model-notes/propscope-minilm.md
     """
-    from propscope.errors import InputError
+    from propscope.train.marked_head import require_marked
     from propscope.train.quantize import refit as refit_model
 
     proposers = out_of_fold_pairs(check_out_of_fold, "--check-out-of-fold")
     namers = out_of_fold_pairs(name_out_of_fold, "--name-out-of-fold")
     runtime = shipped_runtime(model)
-    if runtime.description.get("span_input") != "marked":
-        raise InputError(
-            "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "
-            "has a marked span head to refit",
-            path=model,
-        )
+    require_marked(runtime, model, "has a marked span head to refit")
     description = refit_model(model, *fitting_folders(ctx, runtime, train_dir, dev_dir), notes, proposers, namers)
     print_json({"dev": dev_f1(description)})
 

@@ -34,7 +34,7 @@ from propscope.detect.windows import tokenize
 from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus, merge_overlapping
-from propscope.train.marked_head import record_in_description
+from propscope.train.marked_head import record_in_description, require_marked
 from propscope.train.ridge import ridge_solution, standardisation
 
 log = logging.getLogger("propscope.train")
@@ -175,12 +175,7 @@ def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str,
     finds in that folder's articles, which it never trained on; write it, and return what the
     description records of it."""
     runtime = ModelRuntime.load(folder, spin=False)
-    if runtime.description.get("span_input") != "marked":
-        raise InputError(
-            "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "
-            "reads passages marked, which is what its edge model reads",
-            path=folder,
-        )
+    require_marked(runtime, folder, "reads passages marked, which is what its edge model reads")
     # loaded before anything is read, so a missing tagger or fold fails at once
     folds = [
         (tagger.name, ModelRuntime.load(tagger, spin=False), span_corpus(articles, runtime.scheme, "train"))

@@ -37,6 +37,7 @@ from propscope.detect.runtime import (
     save_head,
     write_description,
 )
+from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 
@@ -107,6 +108,17 @@ def fit_marked_head(
     recorded = asdict(settings) | {"spans": len(targets), "article_vectors": article_vectors}
     record_in_description(folder, span_input="marked", marked_head=recorded)
     return recorded
+
+
+def require_marked(runtime: ModelRuntime, folder: Path, needs: str) -> None:
+    """A one-line error naming `folder` unless its model reads passages marked in their context
+    (shipped with --span-input marked); `needs` says what the caller needs that reading for."""
+    if runtime.description.get("span_input") != "marked":
+        raise InputError(
+            "classifies spans from the article's pooled vectors; only a model shipped with --span-input marked "
+            + needs,
+            path=folder,
+        )
 
 
 def record_in_description(folder: Path, **entries: Any) -> None:
