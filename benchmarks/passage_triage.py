@@ -98,7 +98,7 @@ def main() -> None:
         choice = choose_margin(
             train, cross_fitted_log_odds(train, ridge), weight, calibration, thresholds.span, args.lost_share
         )
-        triage = fit_linear(train.inputs, train.verdicts, ridge).with_margin(choice.margin)
+        triage = replace(fit_linear(train.inputs, train.verdicts, ridge), margin=choice.margin)
         skipped = ruled_out(dev, triage.log_odds(dev.inputs), choice.margin, weight, calibration, thresholds.span)
         scores = tuner.score(encoded, remembering, thresholds, calibration, with_tc=False, triage=triage).f1()
         rows.append(

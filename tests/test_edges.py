@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from propscope.detect.edges import EDGE_MOVES, EDGES_FILE, EdgeModel, Move, moved_ranges, without_overlaps
+from propscope.detect.linear_map import LinearMap
 from propscope.detect.predict import Encoded, PassagesRead, Thresholds, find_spans
 from propscope.detect.runtime import ModelRuntime, default_model_dir
 from propscope.detect.windows import load_tokenizer, tokenize
@@ -60,7 +61,8 @@ def model_estimating(gains: dict[Move, float], margin: float = 0.0) -> tuple[Edg
     """An edge model with one input whose estimates are `gains` (others 0) for an input of 1."""
     weights = np.asarray([[gains.get(move, 0.0)] for move in EDGE_MOVES], np.float32)
     ones = np.ones(1, np.float32)
-    return EdgeModel(np.zeros(1, np.float32), ones, weights, np.zeros(len(EDGE_MOVES), np.float32), margin), ones
+    estimate = LinearMap(np.zeros(1, np.float32), ones, weights, np.zeros(len(EDGE_MOVES), np.float32))
+    return EdgeModel(estimate, margin), ones
 
 
 def test_each_edge_takes_its_best_move_over_the_margin(offsets: np.ndarray) -> None:
@@ -156,7 +158,7 @@ def test_the_fit_learns_which_passages_a_move_helps_and_chooses_a_margin_out_of_
 
 def test_a_saved_edge_model_loads_with_the_margin_its_model_records(tmp_path: Path) -> None:
     model, vector = model_estimating({(-1, 0): 0.2})
-    model.save(tmp_path / EDGES_FILE)
+    model.estimate.save(tmp_path / EDGES_FILE)
     loaded = EdgeModel.load(tmp_path / EDGES_FILE, 0.05)
     assert loaded.margin == 0.05 and (loaded.gains(vector[None]) == model.gains(vector[None])).all()
 
@@ -174,7 +176,7 @@ def test_propscope_edges_gives_a_shipped_model_edges_and_records_them(tiny_ptc: 
     assert json.loads(result.stdout)["edges"] == recorded
     runtime = ModelRuntime.load(folder)
     assert runtime.edges is not None and runtime.edges.margin == 0.08
-    assert runtime.edges.weights.shape == (len(EDGE_MOVES), 9 * runtime.hidden_size)
+    assert runtime.edges.estimate.weights.shape == (len(EDGE_MOVES), 9 * runtime.hidden_size)
     assert after["dev"]["si"]["gold"] == 2  # re-measured, with the edges, on the dev folder given
     assert after["command"] == before["command"] + (
         f" && propscope edges {tmp_path.name}/model --out-of-fold src/propscope/models/propscope-minilm-semeval2023="

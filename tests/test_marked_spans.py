@@ -228,13 +228,20 @@ def test_a_triage_leaves_unread_the_passages_its_estimate_cannot_lift_and_scores
 ) -> None:
     from propscope.detect.calibration import UNCALIBRATED
     from propscope.detect.features import N_FEATURES
+    from propscope.detect.linear_map import LinearMap
     from propscope.detect.predict import Thresholds, reported_passages
     from propscope.detect.triage import Triage
 
     text, encoded = three_candidates(tokenizer)
     width = 2 * 3 + N_FEATURES + 1  # mean and max of 3-wide vectors, the features, the peak
     # an estimate of 0 in log-odds (a verdict of 0.5) for every passage: at best peak ** 0.5 * 0.5 ** 0.5
-    triage = Triage(np.zeros(width, np.float32), np.ones(width, np.float32), np.zeros(width, np.float32), 0.0, 0.0)
+    estimate = LinearMap(
+        np.zeros(width, np.float32),
+        np.ones(width, np.float32),
+        np.zeros((1, width), np.float32),
+        np.zeros(1, np.float32),
+    )
+    triage = Triage(estimate, 0.0)
     thresholds = Thresholds(span=0.4, extend=0.15)
     classifier = ReadingClassifier()
     reported = reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage)
@@ -242,10 +249,10 @@ def test_a_triage_leaves_unread_the_passages_its_estimate_cannot_lift_and_scores
     assert [(text[s:e], score) for s, e, score, _ in reported] == [("Vile", pytest.approx(0.45))]
     classifier.read_passages.clear()
     # a margin of 2 raises every estimate to sigmoid(2) = 0.88: "Honest" (0.2 * 0.88 > 0.16) is read again
-    reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage.with_margin(2.0))
+    reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, Triage(estimate, 2.0))
     assert [text[s:e] for s, e, _ in classifier.read_passages] == ["Honest", "Vile", "Cowards"]
     classifier.read_passages.clear()
-    assert reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, triage.with_margin(-3.0)) == []
+    assert reported_passages(text, encoded, classifier, thresholds, UNCALIBRATED, Triage(estimate, -3.0)) == []
     assert classifier.read_passages == []  # sigmoid(-3) * 0.9 < 0.16: nothing is worth reading
 
 

@@ -308,8 +308,9 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     import shutil
 
     from propscope.detect.features import N_FEATURES
+    from propscope.detect.linear_map import LinearMap
     from propscope.detect.runtime import ModelRuntime, default_model_dir
-    from propscope.detect.triage import TRIAGE_FILE, Triage
+    from propscope.detect.triage import TRIAGE_FILE
     from propscope.evaluation import evaluate_model
     from propscope.train.marked_head import MarkedHeadSettings, fit_marked_head
 
@@ -323,7 +324,13 @@ def test_refit_brings_a_shipped_marked_model_up_to_date_and_records_it(tiny_ptc:
     stale = before | {"thresholds": before["thresholds"] | {"span": 1.01}, "triage": {"margin": 0.0}}
     (folder / "propscope-model.json").write_text(json.dumps(stale))
     # and a triage fitted for the model before: it would estimate verdicts of the check as it was
-    Triage(*(np.zeros(2 * 384 + N_FEATURES + 1, np.float32) for _ in range(3)), 0.0, 0.0).save(folder / TRIAGE_FILE)
+    width = 2 * 384 + N_FEATURES + 1
+    LinearMap(
+        np.zeros(width, np.float32),
+        np.ones(width, np.float32),
+        np.zeros((1, width), np.float32),
+        np.zeros(1, np.float32),
+    ).save(folder / TRIAGE_FILE)
     notes = tmp_path / "notes.md"
     notes.write_text("- **Refitted in a test.** Seen once.\n")
     result = run_cli(

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from propscope.detect.calibration import UNCALIBRATED
+from propscope.detect.linear_map import LinearMap
 from propscope.detect.runtime import ModelRuntime, default_model_dir
 from propscope.detect.triage import TRIAGE_FILE, Triage
 from propscope.train.triage import (
@@ -35,7 +36,7 @@ def test_the_estimate_recovers_log_odds_that_are_linear_in_the_inputs() -> None:
     log_odds = 1.5 * inputs[:, 0] - 2.0 * inputs[:, 1] + 0.5
     verdicts = 1 / (1 + np.exp(-log_odds))
     fitted = fit_linear(inputs, verdicts.astype(np.float32), ridge=1e-6)
-    assert fitted.margin == 0.0 and fitted.scale[2] == 1.0  # a constant input is not divided by a zero spread
+    assert fitted.margin == 0.0 and fitted.estimate.scale[2] == 1.0  # a constant input is not divided by a zero spread
     assert np.abs(fitted.log_odds(inputs) - log_odds).max() < 1e-3
 
 
@@ -60,14 +61,12 @@ def test_the_margin_is_the_smallest_that_loses_no_more_reported_passages_than_al
 
 
 def test_a_saved_triage_loads_with_the_margin_its_model_records(tmp_path: Path) -> None:
-    triage = Triage(
+    LinearMap(
         np.asarray([1.0, 2.0], np.float32),
         np.asarray([2.0, 4.0], np.float32),
-        np.asarray([0.5, -1.0], np.float32),
-        0.25,
-        0,
-    )
-    triage.save(tmp_path / TRIAGE_FILE)
+        np.asarray([[0.5, -1.0]], np.float32),
+        np.asarray([0.25], np.float32),
+    ).save(tmp_path / TRIAGE_FILE)
     loaded = Triage.load(tmp_path / TRIAGE_FILE, margin=2.0)
     assert loaded.margin == 2.0 and loaded.log_odds(np.asarray([[3.0, 6.0]], np.float32)).tolist() == [
         -0.25
@@ -88,7 +87,7 @@ def test_propscope_triage_gives_a_shipped_model_a_triage_and_records_it(tiny_ptc
     assert json.loads(result.stdout)["triage"] == recorded
     runtime = ModelRuntime.load(folder)
     assert runtime.triage is not None and runtime.triage.margin == recorded["margin"]
-    assert runtime.triage.weights.shape == (2 * runtime.hidden_size + 6 + 1,)  # mean, max, features, peak
+    assert runtime.triage.estimate.weights.shape == (1, 2 * runtime.hidden_size + 6 + 1)  # mean, max, features, peak
     assert after["dev"]["si"]["gold"] == 2  # re-measured, with the triage, on the dev folder given
     assert after["command"] == before["command"] + f" && propscope triage {tmp_path.name}/model --lost-share 0.1"
     assert (

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from propscope.detect.decode import clean_span
 from propscope.detect.function_words import only_function_words
+from propscope.detect.linear_map import LinearMap
 
 EDGES_FILE = "edges.npz"
 #: word pieces an edge may move by; negative: towards the start of the text
@@ -69,18 +70,15 @@ def moved_ranges(text: str, offsets: NDArray[np.int64], start: int, end: int) ->
 
 @dataclass(frozen=True)
 class EdgeModel:
-    """Ridge regressions of each move's gain (rows of `weights`, one per `EDGE_MOVES`) on
-    standardised `edge_vectors`, and the `margin` an estimated gain must clear for its edge to move."""
+    """Ridge regressions of each move's gain (outputs of `estimate`, one per `EDGE_MOVES`) on
+    `edge_vectors`, and the `margin` an estimated gain must clear for its edge to move."""
 
-    mean: NDArray[np.float32]
-    scale: NDArray[np.float32]
-    weights: NDArray[np.float32]  # (len(EDGE_MOVES), inputs)
-    biases: NDArray[np.float32]  # (len(EDGE_MOVES),)
+    estimate: LinearMap
     margin: float
 
     def gains(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
         """The estimated gain of each of `EDGE_MOVES` (columns) for each passage's `edge_vectors` (rows)."""
-        return np.asarray(((vectors - self.mean) / self.scale) @ self.weights.T + self.biases, np.float32)
+        return self.estimate(vectors)
 
     def move(self, gains: NDArray[np.float32], allowed: Container[Move]) -> Move:
         """The move a passage makes given its estimated `gains` and the moves it `allowed`: each
@@ -111,15 +109,11 @@ class EdgeModel:
             result.append(allowed[self.move(gains, allowed)] if allowed else (start, end))
         return result
 
-    def save(self, path: Path) -> None:
-        """Write the regressions; the margin lives in the model description with what was measured for it."""
-        np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, biases=self.biases)
-
     @classmethod
     def load(cls, path: Path, margin: float) -> EdgeModel:
-        with np.load(path) as saved:
-            arrays = {key: saved[key].astype(np.float32) for key in ("mean", "scale", "weights", "biases")}
-        return cls(arrays["mean"], arrays["scale"], arrays["weights"], arrays["biases"], margin)
+        """The regressions saved at `path`; the margin lives in the model description with what
+        was measured for it."""
+        return cls(LinearMap.load(path), margin)
 
 
 def without_overlaps(original: Sequence[tuple[int, int]], moved: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from propscope.detect.features import span_features
+from propscope.detect.linear_map import LinearMap
 from propscope.detect.predict import Encoded, Passage, article_span_vectors
 
 TRIAGE_FILE = "triage.npz"
@@ -51,18 +52,15 @@ def raised_verdicts(log_odds: NDArray[np.float32], margin: float) -> NDArray[np.
 
 @dataclass(frozen=True)
 class Triage:
-    """A linear estimate of the passage check's verdict, as log-odds, on standardised
-    `triage_inputs`, and the `margin` (in log-odds) added to it before a passage is ruled out."""
+    """A linear `estimate` of the passage check's verdict, as log-odds, from `triage_inputs`
+    (one output), and the `margin` (in log-odds) added to it before a passage is ruled out."""
 
-    mean: NDArray[np.float32]
-    scale: NDArray[np.float32]
-    weights: NDArray[np.float32]
-    bias: float
+    estimate: LinearMap
     margin: float
 
     def log_odds(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         """The estimated verdict of each row of `triage_inputs`, as log-odds."""
-        return np.asarray(((inputs - self.mean) / self.scale) @ self.weights + self.bias, dtype=np.float32)
+        return self.estimate(inputs)[:, 0]
 
     def ceilings(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> NDArray[np.float32]:
         """The highest verdict each passage is taken to be able to get: its estimate raised by
@@ -71,15 +69,8 @@ class Triage:
             return np.zeros(0, np.float32)
         return raised_verdicts(self.log_odds(triage_inputs(text, encoded, passages)), self.margin)
 
-    def with_margin(self, margin: float) -> Triage:
-        return Triage(self.mean, self.scale, self.weights, self.bias, margin)
-
-    def save(self, path: Path) -> None:
-        """Write the map; the margin lives in the model description with what was measured for it."""
-        np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, bias=np.float32(self.bias))
-
     @classmethod
     def load(cls, path: Path, margin: float) -> Triage:
-        with np.load(path) as saved:
-            arrays = {key: saved[key].astype(np.float32) for key in ("mean", "scale", "weights", "bias")}
-        return cls(arrays["mean"], arrays["scale"], arrays["weights"], float(arrays["bias"]), margin)
+        """The estimate saved at `path`; the margin lives in the model description with what
+        was measured for it."""
+        return cls(LinearMap.load(path), margin)

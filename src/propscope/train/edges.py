@@ -35,7 +35,7 @@ from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus, merge_overlapping
 from propscope.train.marked_head import record_in_description, require_marked
-from propscope.train.ridge import ridge_solution, standardisation
+from propscope.train.ridge import ridge_map
 
 log = logging.getLogger("propscope.train")
 
@@ -123,16 +123,8 @@ def edge_examples(
 def fit_edge_model(examples: EdgeExamples, ridge: float = RIDGE, margin: float = 0.0) -> EdgeModel:
     """One ridge regression per move in `EDGE_MOVES`, each on the examples that allow it;
     a move no example allows is never estimated to gain."""
-    mean, scale = standardisation(examples.vectors)
-    standard = (examples.vectors - mean) / scale
-    weights = np.zeros((len(EDGE_MOVES), examples.vectors.shape[1]), np.float32)
-    biases = np.full(len(EDGE_MOVES), -1.0, np.float32)
-    for k, move in enumerate(EDGE_MOVES):
-        gains = examples.gains(move)
-        allowed = ~np.isnan(gains)
-        if allowed.any():
-            weights[k], biases[k] = ridge_solution(standard[allowed], gains[allowed], ridge)
-    return EdgeModel(mean, scale, weights, biases, margin)
+    gains = np.stack([examples.gains(move) for move in EDGE_MOVES], axis=1)
+    return EdgeModel(ridge_map(examples.vectors, gains, ridge, unknown=-1.0), margin)
 
 
 def chosen_moves(model: EdgeModel, examples: EdgeExamples) -> list[Move]:
@@ -191,7 +183,7 @@ def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str,
         )
     log.info("edges: %d passages found in %d unseen articles", len(examples.values), len(set(examples.articles)))
     choice = choose_margin(examples)
-    fit_edge_model(examples).save(folder / EDGES_FILE)
+    fit_edge_model(examples).estimate.save(folder / EDGES_FILE)
     recorded = {
         "margin": choice.margin,
         "ridge": RIDGE,

@@ -31,7 +31,7 @@ from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.marked_head import record_in_description
-from propscope.train.ridge import ridge_solution, standardisation
+from propscope.train.ridge import ridge_map
 
 log = logging.getLogger("propscope.train")
 
@@ -100,10 +100,8 @@ def triage_examples(runtime: ModelRuntime, classifier: MarkedSpanClassifier, cor
 
 def fit_linear(inputs: NDArray[np.float32], verdicts: NDArray[np.float32], ridge: float = RIDGE) -> Triage:
     """Ridge regression of the verdicts' log-odds on standardised inputs, with no margin yet."""
-    mean, scale = standardisation(inputs)
     clipped = np.clip(verdicts.astype(np.float64), VERDICT_FLOOR, 1 - VERDICT_FLOOR)
-    weights, bias = ridge_solution((inputs - mean) / scale, np.log(clipped / (1 - clipped)), ridge)
-    return Triage(mean, scale, weights, bias, 0.0)
+    return Triage(ridge_map(inputs, np.log(clipped / (1 - clipped))[:, None], ridge), 0.0)
 
 
 def cross_fitted_log_odds(examples: TriageExamples, ridge: float = RIDGE, folds: int = FOLDS) -> NDArray[np.float32]:
@@ -190,7 +188,7 @@ def fit_triage(folder: Path, train_dir: Path, lost_share: float = LOST_SHARE) ->
         runtime.thresholds.span,
         lost_share,
     )
-    fit_linear(examples.inputs, examples.verdicts).save(folder / TRIAGE_FILE)
+    fit_linear(examples.inputs, examples.verdicts).estimate.save(folder / TRIAGE_FILE)
     recorded = {
         "margin": choice.margin,
         "lost_share_allowed": lost_share,
