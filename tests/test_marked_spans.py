@@ -183,6 +183,25 @@ def test_tuning_reads_each_candidate_once_and_a_gold_range_never_sets_its_score(
     assert remembering.read("text", encoded, [(1, 2, 0.4)]).raw.tolist() == pytest.approx([0.2])
 
 
+class NamingClassifier(ReadingClassifier):
+    """ReadingClassifier that names found passages otherwise than given ranges, as a naming head does."""
+
+    def read(self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]) -> PassagesRead:
+        read = super().read(text, encoded, passages)
+        return read._replace(techniques=1 - read.techniques)
+
+
+def test_tuning_names_a_gold_range_as_tc_does_even_where_a_passage_was_found() -> None:
+    """TC scores given spans with the span head alone; a found passage with the same range is
+    named with the naming head too, and tuning must not answer one from the other's memory."""
+    remembering = RememberingClassifier(NamingClassifier())
+    encoded = Encoded.empty(None, 15)  # type: ignore[arg-type]
+    found = remembering.read("text", encoded, [(1, 2, 0.8)]).techniques
+    given = remembering.probabilities("text", encoded, [(1, 2)])
+    assert found.tolist() == [pytest.approx([0.9, 0.8])] and given.tolist() == [pytest.approx([0.1, 0.2])]
+    assert remembering.read("text", encoded, [(1, 2, 0.8)]).techniques.tolist() == found.tolist()
+
+
 def test_checked_score_needs_both_the_peak_and_the_check() -> None:
     from propscope.detect.predict import checked_scores
 

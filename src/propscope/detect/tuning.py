@@ -68,13 +68,15 @@ class RememberingClassifier:
     """A span classifier that answers a passage it has seen from memory: tuning decodes the
     same articles under hundreds of thresholds, and a classifier that re-reads each passage
     would otherwise run the encoder again for every one of them. Techniques are remembered by
-    range; a candidate's raw score by range and peak, because runs found at different extend
-    thresholds may clean to the same range from tokens with different peaks. TC asks for gold
-    ranges without a peak, so those never enter the raw-score memory. A passage's reported
-    range depends on its range alone."""
+    range, those of given ranges (`probabilities`, TC) apart from those of found passages
+    (`read`), which a naming head may name otherwise; a candidate's raw score by range and
+    peak, because runs found at different extend thresholds may clean to the same range from
+    tokens with different peaks. TC asks for gold ranges without a peak, so those never enter
+    the raw-score memory. A passage's reported range depends on its range alone."""
 
     inner: SpanClassifier
     techniques: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
+    found_techniques: dict[tuple[str, int, int], NDArray[np.float32]] = field(default_factory=dict)
     raw: dict[tuple[str, int, int, float], float] = field(default_factory=dict)
     reported: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
 
@@ -90,21 +92,24 @@ class RememberingClassifier:
         missing = list(dict.fromkeys(r for r in ranges if (text, *r) not in self.techniques))
         for (start, end), row in zip(missing, self.inner.probabilities(text, encoded, missing), strict=True):
             self.techniques[(text, start, end)] = row
-        return self._techniques(text, ranges)
+        return self._rows(self.techniques, text, ranges)
 
     def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
         missing = list(dict.fromkeys(p for p in passages if (text, *p) not in self.raw))
         read = self.inner.read(text, encoded, missing)
         for passage, value, row, reported in zip(missing, read.raw, read.techniques, read.ranges, strict=True):
             self.raw[(text, *passage)] = float(value)
-            self.techniques[(text, *passage[:2])] = row
+            self.found_techniques[(text, *passage[:2])] = row
             self.reported[(text, *passage[:2])] = reported
         ranges = ranges_of(passages)
         raw_scores = np.asarray([self.raw[(text, *p)] for p in passages], np.float32)
-        return PassagesRead(raw_scores, self._techniques(text, ranges), [self.reported[(text, *r)] for r in ranges])
+        techniques = self._rows(self.found_techniques, text, ranges)
+        return PassagesRead(raw_scores, techniques, [self.reported[(text, *r)] for r in ranges])
 
-    def _techniques(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        rows = [self.techniques[(text, *r)] for r in ranges]
+    def _rows(
+        self, memory: dict[tuple[str, int, int], NDArray[np.float32]], text: str, ranges: Sequence[tuple[int, int]]
+    ) -> NDArray[np.float32]:
+        rows = [memory[(text, *r)] for r in ranges]
         return np.asarray(rows, np.float32).reshape(len(ranges), len(self.names))
 
 
