@@ -14,7 +14,10 @@ they never saw (`--out-of-fold`; default the four taggers of `propscope refit
 --name-out-of-fold`). Scored on dev: the model's reported passages without its edge model,
 then moved by each variant, overlaps kept apart as decoding keeps them; SI as the official
 scorer scores it. The "cross-fitted" margin is the one `propscope edges` would choose (most
-gain on training articles the regressions were not fitted on). Prints one JSON object;
+gain on training articles the regressions were not fitted on), with that gain per training
+example, by which `propscope edges` compares ridges. Any tagger may propose: the shipped model
+itself on all of train (`--out-of-fold src/propscope/models/propscope-minilm=<ptc>/train`) fits
+on its own training articles. Prints one JSON object;
 docs/BENCHMARKS.md records it.
 """
 
@@ -73,7 +76,7 @@ def main() -> None:
     for weight in args.precision_weights:
         examples = EdgeExamples.joined([edge_examples(runtime, tagger, corpus, weight) for tagger, corpus in folds])
         for ridge in args.ridges:
-            chosen = choose_margin(examples, ridge).margin
+            choice = choose_margin(examples, ridge)
             fitted = fit_edge_model(examples, ridge)
             for margin in args.margins:
                 model, moved, count = replace(fitted, margin=margin), {}, 0
@@ -86,7 +89,10 @@ def main() -> None:
                         "precision_weight": weight,
                         "ridge": ridge,
                         "margin": margin,
-                        "cross_fitted_choice": margin == chosen,
+                        "cross_fitted_choice": margin == choice.margin,
+                        # the margin this ridge's regressions would get, and what its moves gain per
+                        # training example with regressions fitted without the example's article
+                        "ridge_cross_fitted": {"margin": choice.margin, "gain": round(choice.gain, 5)},
                         "dev_passages_moved": count,
                         "si": rounded(si),
                     }
