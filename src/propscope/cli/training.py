@@ -355,7 +355,8 @@ def edges(
         typer.Option(
             metavar="TAGGER=FOLDER",
             help="The passages TAGGER (a model folder) finds in FOLDER, a PTC folder of training articles it never "
-            "trained on (folds from 'propscope folds'), teach where edges belong. Repeat it for each fold.",
+            "trained on (folds from 'propscope folds'), teach where edges belong. Repeat it for each fold. Without "
+            "folds, MODEL=<its training folder> teaches the same moves on PTC (docs/BENCHMARKS.md).",
         ),
     ],
     dev_dir: ShippedDevOption = None,

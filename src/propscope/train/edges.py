@@ -1,9 +1,11 @@
 """Fitting a marked model's edge model (`detect.edges`) on passages found in unseen articles.
 
-The examples are the candidates that taggers trained on part of the training articles propose
-in the articles they never saw (the folds `propscope folds` writes, as `propscope refit
---check-out-of-fold` takes them): a tagger's edges in its own training articles are better than
-in a new article, and would teach the model that edges rarely need moving. Only candidates
+The examples are the candidates that taggers propose in training articles, best ones they never
+saw (the folds `propscope folds` writes, as `propscope refit --check-out-of-fold` takes them),
+since a tagger's edges in its own training articles could be better than in a new article. On
+PTC that fear proved unfounded: the shipped tagger's own training articles teach moves that
+score the same on dev (`docs/BENCHMARKS.md`, "After the edge model"), so a model's own folder
+and training articles may be given as the proposer when no folds exist. Only candidates
 that overlap gold and peak at `MIN_PEAK` or more teach anything: the model reports few below
 it, and a false alarm has no right edges. Each is read marked by the model's own encoder.
 
