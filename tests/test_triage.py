@@ -73,6 +73,27 @@ def test_a_saved_triage_loads_with_the_margin_its_model_records(tmp_path: Path) 
     ]  # 0.5 * 1 - 1 * 1 + 0.25
 
 
+def test_a_triage_saved_by_an_older_propscope_is_refused_with_the_command_that_refits_it(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    with np.load(folder / TRIAGE_FILE) as saved:  # the layout before the shared linear map: one weight row, "bias"
+        old = {
+            "mean": saved["mean"],
+            "scale": saved["scale"],
+            "weights": saved["weights"][0],
+            "bias": saved["biases"][0],
+        }
+    np.savez(folder / TRIAGE_FILE, **old)
+    result = run_cli("analyze", "--model", str(folder), "-", stdin="The corrupt elites lied again.\n")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert (
+        f"{folder / TRIAGE_FILE}: is in an older layout (no biases); write it again with 'propscope triage {folder}'"
+        in (result.stderr)
+    )
+
+
 def test_propscope_triage_gives_a_shipped_model_a_triage_and_records_it(tiny_ptc: Path, tmp_path: Path) -> None:
     folder = tmp_path / "model"
     before = shipped_copy_without(folder, "triage", TRIAGE_FILE)

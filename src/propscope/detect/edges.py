@@ -113,7 +113,7 @@ class EdgeModel:
     def load(cls, path: Path, margin: float) -> EdgeModel:
         """The regressions saved at `path`; the margin lives in the model description with what
         was measured for it."""
-        return cls(LinearMap.load(path), margin)
+        return cls(LinearMap.load(path, f"propscope edges {path.parent} --out-of-fold TAGGER=FOLDER"), margin)
 
 
 def without_overlaps(original: Sequence[tuple[int, int]], moved: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

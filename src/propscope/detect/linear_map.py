@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from propscope.errors import InputError
+
 ARRAYS = ("mean", "scale", "weights", "biases")
 
 
@@ -36,7 +38,14 @@ class LinearMap:
         np.savez(path, mean=self.mean, scale=self.scale, weights=self.weights, biases=self.biases)
 
     @classmethod
-    def load(cls, path: Path) -> LinearMap:
+    def load(cls, path: Path, refit: str) -> LinearMap:
+        """The map saved at `path`; one saved in another layout (an older propscope's) is refused
+        with `refit`, the command that writes it again."""
         with np.load(path) as saved:
+            missing = [key for key in ARRAYS if key not in saved.files]
+            if missing:
+                raise InputError(
+                    f"is in an older layout (no {', '.join(missing)}); write it again with '{refit}'", path=path
+                )
             arrays = [saved[key].astype(np.float32) for key in ARRAYS]
         return cls(*arrays)

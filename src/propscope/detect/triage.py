@@ -73,4 +73,4 @@ class Triage:
     def load(cls, path: Path, margin: float) -> Triage:
         """The estimate saved at `path`; the margin lives in the model description with what
         was measured for it."""
-        return cls(LinearMap.load(path), margin)
+        return cls(LinearMap.load(path, f"propscope triage {path.parent}"), margin)
