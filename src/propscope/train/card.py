@@ -182,9 +182,9 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             "- Naming found passages: a passage decoding finds is named by the mean of the span head's "
             f"probabilities (weight {1 - naming['weight']:g}) and those of a head of its own (weight "
             f"{naming['weight']:g}) on the same inputs, fitted on the {naming['spans']:,} training spans together "
-            f"with the {sum(fold['passages'] for fold in found):,} passages overlapping gold that taggers trained "
-            f"apart find, at extend {naming['extend']} and gap {naming['max_gap']}, in training articles they never "
-            "saw (" + listed_folds(found) + "), each named after the gold span whose extent it matches best "
+            "with "
+            + found_apart(found, "overlapping gold", f", at extend {naming['extend']} and gap {naming['max_gap']},")
+            + ", each named after the gold span whose extent it matches best "
             f"({head['epochs']} epochs, {head['members']} heads of {head['hidden_units']} units with seeds "
             f"{head['seed']} to {head['seed'] + head['members'] - 1}, their probabilities averaged). "
             "Techniques of given spans (TC) come from the span head alone."
@@ -209,11 +209,9 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             f"ridge regression (ridge {edges['ridge']:g}) on nine vectors of its marked reading, around both markers "
             f"and the span's mean, estimates that the move gains more than {edges['margin']:g} in what SI counts "
             f"(precision weighted {edges['precision_weight']:g} times, recall once); a moved passage is whole words "
-            "on one line, not only function words, and never overlaps another. Fitted on the "
-            f"{sum(fold['passages'] for fold in found):,} passages peaking at {edges['min_peak']:g} or more and "
-            "overlapping gold that taggers trained apart find in training articles they never saw ("
-            + listed_folds(found)
-            + f"); with regressions fitted on other articles, {crossed['moved_share']:.1%} of them move, gaining "
+            "on one line, not only function words, and never overlaps another. Fitted on "
+            + found_apart(found, f"peaking at {edges['min_peak']:g} or more and overlapping gold")
+            + f"; with regressions fitted on other articles, {crossed['moved_share']:.1%} of them move, gaining "
             f"{crossed['mean_gain']:.4f} each on average."
         )
     ece = description.get("cross_fitted_ece")
@@ -296,3 +294,13 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
 def listed_folds(folds: list[dict[str, Any]]) -> str:
     """The passages each tagger trained apart found, as a part's record lists them, for a card line."""
     return ", ".join(f"{fold['tagger']}: {fold['passages']:,} in {fold['articles']} articles" for fold in folds)
+
+
+def found_apart(folds: list[dict[str, Any]], which: str, where: str = "") -> str:
+    """ "the N passages <which> that taggers trained apart find<where> in training articles they
+    never saw (<each tagger's>)", as the card says it of a part fitted on such passages."""
+    total = sum(fold["passages"] for fold in folds)
+    return (
+        f"the {total:,} passages {which} that taggers trained apart find{where} in training articles they never "
+        f"saw ({listed_folds(folds)})"
+    )

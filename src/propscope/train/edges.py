@@ -37,7 +37,7 @@ from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus, merge_overlapping
 from propscope.train.marked_head import record_in_description, require_marked
-from propscope.train.ridge import ridge_map
+from propscope.train.ridge import held_out_by_article, ridge_map
 
 log = logging.getLogger("propscope.train")
 
@@ -147,12 +147,8 @@ class MarginChoice:
 def choose_margin(examples: EdgeExamples, ridge: float = RIDGE, folds: int = FOLDS) -> MarginChoice:
     """The margin in MARGINS whose moves gain most on examples from articles the regressions
     were not fitted on (articles dealt into `folds` in sorted order); the larger on a tie."""
-    article_ids = np.unique(examples.articles)
     moves: dict[float, list[Move]] = {margin: [(0, 0)] * len(examples.values) for margin in MARGINS}
-    for k in range(folds):
-        held = np.isin(examples.articles, article_ids[k::folds])
-        if not held.any() or held.all():
-            continue
+    for held in held_out_by_article(examples.articles, folds):
         fitted, part = fit_edge_model(examples.subset(~held), ridge), examples.subset(held)
         for margin in MARGINS:
             chosen = chosen_moves(replace(fitted, margin=margin), part)

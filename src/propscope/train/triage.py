@@ -31,7 +31,7 @@ from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.marked_head import record_in_description
-from propscope.train.ridge import ridge_map
+from propscope.train.ridge import held_out_by_article, ridge_map
 
 log = logging.getLogger("propscope.train")
 
@@ -106,13 +106,10 @@ def fit_linear(inputs: NDArray[np.float32], verdicts: NDArray[np.float32], ridge
 
 def cross_fitted_log_odds(examples: TriageExamples, ridge: float = RIDGE, folds: int = FOLDS) -> NDArray[np.float32]:
     """Each example's estimate from a map fitted on the other folds' articles (dealt in sorted order)."""
-    article_ids = np.unique(examples.articles)
     estimates = np.zeros(len(examples.verdicts), np.float32)
-    for k in range(folds):
-        held = np.isin(examples.articles, article_ids[k::folds])
-        if held.any() and (~held).any():
-            fitted = fit_linear(examples.inputs[~held], examples.verdicts[~held], ridge)
-            estimates[held] = fitted.log_odds(examples.inputs[held])
+    for held in held_out_by_article(examples.articles, folds):
+        fitted = fit_linear(examples.inputs[~held], examples.verdicts[~held], ridge)
+        estimates[held] = fitted.log_odds(examples.inputs[held])
     return estimates
 
 
