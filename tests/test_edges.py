@@ -189,8 +189,17 @@ def test_propscope_edges_gives_a_shipped_model_edges_and_records_them(tiny_ptc: 
     missing = run_cli("edges", str(folder), "--out-of-fold", f"{tmp_path / 'nowhere'}={tiny_ptc}")
     assert missing.returncode == 1 and "model folder not found" in missing.stderr
     assert json.loads((folder / "propscope-model.json").read_text()) == after  # refused before anything was fitted
-    none = run_cli("edges", str(folder))
-    assert none.returncode == 2 and "--out-of-fold" in none.stderr
+    both = run_cli("edges", str(folder), "--out-of-fold", f"{tagger}={tiny_ptc}", "--train-dir", str(tiny_ptc))
+    assert both.returncode == 2 and "not both" in both.stderr
     pooled = run_cli("edges", str(default_model_dir("semeval2023")), "--out-of-fold", f"{tagger}={tiny_ptc}")
     assert pooled.returncode == 1 and "only a model shipped with --span-input marked" in pooled.stderr
     assert pooled.stderr.count("\n") == 1
+
+    # without folds, the passages the model finds in its own training articles teach the moves
+    own = run_cli("edges", str(folder), "--train-dir", str(tiny_ptc), "--dev-dir", str(tiny_ptc))
+    assert own.returncode == 0, own.stderr[-2000:]
+    recorded = json.loads((folder / "propscope-model.json").read_text())["edges"]
+    assert recorded["found"] == [{"tagger": "model", "articles": 1, "passages": 2, "own": True}]
+    card = (folder / "MODEL_CARD.md").read_text()
+    assert "overlapping gold that the model itself finds in its 1 training articles;" in card
+    assert "taggers trained apart" not in card.split("- Passage edges: ")[1].split("\n")[0]

@@ -351,14 +351,16 @@ def edges(
     ctx: typer.Context,
     model: MarkedModelArgument,
     out_of_fold: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             metavar="TAGGER=FOLDER",
             help="The passages TAGGER (a model folder) finds in FOLDER, a PTC folder of training articles it never "
             "trained on (folds from 'propscope folds'), teach where edges belong. Repeat it for each fold. Without "
-            "folds, MODEL=<its training folder> teaches the same moves on PTC (docs/BENCHMARKS.md).",
+            "it, the passages MODEL finds in its own training articles (--train-dir) teach them, which on PTC "
+            "teaches the same moves (docs/BENCHMARKS.md).",
         ),
-    ],
+    ] = None,
+    train_dir: FittedOnOption = None,
     dev_dir: ShippedDevOption = None,
     notes: NotesOption = None,
 ) -> None:
@@ -372,9 +374,11 @@ def edges(
     from propscope.train.quantize import add_edges
 
     proposers = out_of_fold_pairs(out_of_fold, "--out-of-fold")
+    if proposers and train_dir is not None:
+        raise typer.BadParameter("give the folds or the model's training folder, not both", param_hint="--train-dir")
     runtime = shipped_runtime(model)
-    _, dev = fitting_folders(ctx, runtime, None, dev_dir)
-    description = add_edges(model, dev, proposers, notes)
+    train, dev = fitting_folders(ctx, runtime, train_dir, dev_dir)
+    description = add_edges(model, dev, proposers or [(model, train)], notes)
     print_json({"edges": description["edges"], "dev": dev_f1(description)})
 
 

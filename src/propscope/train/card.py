@@ -210,7 +210,7 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             f"and the span's mean, estimates that the move gains more than {edges['margin']:g} in what SI counts "
             f"(precision weighted {edges['precision_weight']:g} times, recall once); a moved passage is whole words "
             "on one line, not only function words, and never overlaps another. Fitted on "
-            + found_apart(found, f"peaking at {edges['min_peak']:g} or more and overlapping gold")
+            + found_apart_or_own(found, f"peaking at {edges['min_peak']:g} or more and overlapping gold")
             + f"; with regressions fitted on other articles, {crossed['moved_share']:.1%} of them move, gaining "
             f"{crossed['mean_gain']:.4f} each on average."
         )
@@ -304,3 +304,17 @@ def found_apart(folds: list[dict[str, Any]], which: str, where: str = "") -> str
         f"the {total:,} passages {which} that taggers trained apart find{where} in training articles they never "
         f"saw ({listed_folds(folds)})"
     )
+
+
+def found_apart_or_own(folds: list[dict[str, Any]], which: str) -> str:
+    """`found_apart` of the taggers trained apart, and "the N passages <which> that the model
+    itself finds in its M training articles" of an entry recorded as the model's "own"."""
+    own = [fold for fold in folds if fold.get("own")]
+    apart = [fold for fold in folds if not fold.get("own")]
+    said = [found_apart(apart, which)] if apart else []
+    if own:
+        passages, articles = sum(fold["passages"] for fold in own), sum(fold["articles"] for fold in own)
+        said.append(
+            f"the {passages:,} passages {which} that the model itself finds in its {articles} training articles"
+        )
+    return ", and ".join(said)

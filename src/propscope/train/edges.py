@@ -4,8 +4,8 @@ The examples are the candidates that taggers propose in training articles, best 
 saw (the folds `propscope folds` writes, as `propscope refit --check-out-of-fold` takes them),
 since a tagger's edges in its own training articles could be better than in a new article. On
 PTC that fear proved unfounded: the shipped tagger's own training articles teach moves that
-score the same on dev (`docs/BENCHMARKS.md`, "After the edge model"), so a model's own folder
-and training articles may be given as the proposer when no folds exist. Only candidates
+score the same on dev (`docs/BENCHMARKS.md`, "After the edge model"), so without folds
+`propscope edges` fits on the passages the model finds in its own training articles. Only candidates
 that overlap gold and peak at `MIN_PEAK` or more teach anything: the model reports few below
 it, and a false alarm has no right edges. Each is read marked by the model's own encoder.
 
@@ -162,8 +162,9 @@ def choose_margin(examples: EdgeExamples, ridge: float = RIDGE, folds: int = FOL
 
 def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str, Any]:
     """Fit `folder`'s edge model on the candidates each (tagger, PTC folder) of `proposers`
-    finds in that folder's articles, which it never trained on; write it, and return what the
-    description records of it."""
+    finds in that folder's articles, which it never trained on, or, where the tagger is the
+    model itself (recorded as "own"), in the articles it trained on; write it, and return what
+    the description records of it."""
     runtime = ModelRuntime.load(folder, spin=False)
     require_marked(runtime, folder, "reads passages marked, which is what its edge model reads")
     # loaded before anything is read, so a missing tagger or fold fails at once
@@ -189,7 +190,8 @@ def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str,
         "min_peak": MIN_PEAK,
         "found": [
             {"tagger": name, "articles": len(corpus.articles), "passages": len(part.values)}
-            for (name, _, corpus), part in zip(folds, parts, strict=True)
+            | ({"own": True} if tagger.resolve() == folder.resolve() else {})
+            for (tagger, _), (name, _, corpus), part in zip(proposers, folds, parts, strict=True)
         ],
         "cross_fitted": {"moved_share": round(choice.moved_share, 4), "mean_gain": round(choice.gain, 5)},
     }
