@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 from numpy.typing import NDArray
 from onnx import numpy_helper
 
@@ -165,12 +166,9 @@ def passage_costs(encoder: Path, repeats: int) -> dict[str, Any]:
     }
 
 
-def int8_vs_float(encoder: Path, repeats: int) -> dict[str, Any]:
-    """Median one-thread times of the shipped encoder and its float twin, taking turns."""
-    with tempfile.TemporaryDirectory() as scratch:
-        twin = Path(scratch) / "float.onnx"
-        float_encoder(encoder, twin)
-        sessions = {"int8 (shipped)": one_thread(encoder), "float, same weights": one_thread(twin)}
+def median_ms(sessions: dict[str, ort.InferenceSession], repeats: int) -> dict[str, dict[str, float]]:
+    """Median milliseconds of each session on each of `CALLS`, the sessions taking turns so
+    that this shared host's slower minutes fall on all of them alike."""
     rng = np.random.default_rng(13)
     feeds = {call: feed(rng, shape) for call, shape in CALLS.items()}
     times: dict[str, dict[str, list[float]]] = {name: {call: [] for call in CALLS} for name in sessions}
@@ -180,10 +178,19 @@ def int8_vs_float(encoder: Path, repeats: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 session.run(None, inputs)
                 times[name][call].append(time.perf_counter() - started)
-    medians = {
+    return {
         name: {call: round(1000 * statistics.median(runs), 2) for call, runs in calls.items()}
         for name, calls in times.items()
     }
+
+
+def int8_vs_float(encoder: Path, repeats: int) -> dict[str, Any]:
+    """Median one-thread times of the shipped encoder and its float twin."""
+    with tempfile.TemporaryDirectory() as scratch:
+        twin = Path(scratch) / "float.onnx"
+        float_encoder(encoder, twin)
+        sessions = {"int8 (shipped)": one_thread(encoder), "float, same weights": one_thread(twin)}
+    medians = median_ms(sessions, repeats)
     int8, floats = medians.values()
     return medians | {"float_over_int8": {call: round(floats[call] / int8[call], 2) for call in CALLS}}
 
