@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import threading
@@ -36,15 +35,14 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from numpy.typing import NDArray
 from onnx import numpy_helper
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 from detector_speed import dev_texts  # noqa: E402  (benchmarks/detector_speed.py)
-from fused_attention import one_thread  # noqa: E402  (benchmarks/fused_attention.py)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from onnx_timing import median_ms, one_thread  # noqa: E402  (benchmarks/onnx_timing.py)
 
 PASSAGE_LENGTHS = (8, 16, 40, 96, 160)
 CALLS = {"windows_4x254": (4, 254), "passage_1x40": (1, 40)}
@@ -141,46 +139,15 @@ def timed_calls(model: str | None, texts: list[str]) -> dict[str, Any]:
     }
 
 
-def feed(rng: np.random.Generator, shape: tuple[int, int]) -> dict[str, NDArray[np.int64]]:
-    return {"input_ids": rng.integers(1000, 20000, shape), "attention_mask": np.ones(shape, np.int64)}
-
-
 def passage_costs(encoder: Path, repeats: int) -> dict[str, Any]:
     """Median time of one call at each of `PASSAGE_LENGTHS`, and the least-squares line."""
-    session, rng = one_thread(encoder), np.random.default_rng(13)
-    medians = []
-    for length in PASSAGE_LENGTHS:
-        inputs = feed(rng, (1, length))
-        session.run(None, inputs)
-        runs = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            session.run(None, inputs)
-            runs.append(time.perf_counter() - started)
-        medians.append(1000 * statistics.median(runs))
+    calls = {str(length): (1, length) for length in PASSAGE_LENGTHS}
+    medians = list(median_ms({"int8": one_thread(encoder)}, calls, repeats)["int8"].values())
     per_token, fixed = np.polyfit(PASSAGE_LENGTHS, medians, 1)
     return {
-        "median_ms": {str(length): round(ms, 2) for length, ms in zip(PASSAGE_LENGTHS, medians, strict=True)},
+        "median_ms": dict(zip(calls, medians, strict=True)),
         "fixed_ms_per_call": round(float(fixed), 2),
         "ms_per_token": round(float(per_token), 3),
-    }
-
-
-def median_ms(sessions: dict[str, ort.InferenceSession], repeats: int) -> dict[str, dict[str, float]]:
-    """Median milliseconds of each session on each of `CALLS`, the sessions taking turns so
-    that this shared host's slower minutes fall on all of them alike."""
-    rng = np.random.default_rng(13)
-    feeds = {call: feed(rng, shape) for call, shape in CALLS.items()}
-    times: dict[str, dict[str, list[float]]] = {name: {call: [] for call in CALLS} for name in sessions}
-    for _ in range(repeats):
-        for name, session in sessions.items():
-            for call, inputs in feeds.items():
-                started = time.perf_counter()
-                session.run(None, inputs)
-                times[name][call].append(time.perf_counter() - started)
-    return {
-        name: {call: round(1000 * statistics.median(runs), 2) for call, runs in calls.items()}
-        for name, calls in times.items()
     }
 
 
@@ -190,7 +157,7 @@ def int8_vs_float(encoder: Path, repeats: int) -> dict[str, Any]:
         twin = Path(scratch) / "float.onnx"
         float_encoder(encoder, twin)
         sessions = {"int8 (shipped)": one_thread(encoder), "float, same weights": one_thread(twin)}
-    medians = median_ms(sessions, repeats)
+    medians = median_ms(sessions, CALLS, repeats)
     int8, floats = medians.values()
     return medians | {"float_over_int8": {call: round(floats[call] / int8[call], 2) for call in CALLS}}
 

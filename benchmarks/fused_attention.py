@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers import optimizer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from onnx_timing import feed, median_ms, one_thread  # noqa: E402  (benchmarks/onnx_timing.py)
 
 from propscope.train.quantize import quantize_encoder  # noqa: E402
 
@@ -57,44 +55,24 @@ def fused_int8(source: Path, target: Path, scratch: Path) -> None:
     )
 
 
-def one_thread(path: Path) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("encoder", type=Path, help="a trained run's fp32 encoder.onnx")
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    rng = np.random.default_rng(13)
-    feeds = {
-        call: {"input_ids": rng.integers(1000, 20000, shape), "attention_mask": np.ones(shape, np.int64)}
-        for call, shape in CALLS.items()
-    }
     with tempfile.TemporaryDirectory() as scratch:
         plain, fused = Path(scratch) / "plain.onnx", Path(scratch) / "fused-int8.onnx"
         quantize_encoder(args.encoder, plain)
         fused_int8(args.encoder, fused, Path(scratch))
         sessions = {"int8 (shipped)": one_thread(plain), "fused, then int8": one_thread(fused)}
-        times: dict[str, dict[str, list[float]]] = {name: {call: [] for call in CALLS} for name in sessions}
-        for _ in range(args.repeats):
-            for name, session in sessions.items():
-                for call, feed in feeds.items():
-                    started = time.perf_counter()
-                    session.run(None, feed)
-                    times[name][call].append(time.perf_counter() - started)
-        shipped, other = (session.run(None, feeds["windows_4x254"]) for session in sessions.values())
+    medians = median_ms(sessions, CALLS, args.repeats)
+    windows = feed(np.random.default_rng(13), CALLS["windows_4x254"])
+    shipped, other = (session.run(None, windows) for session in sessions.values())
     print(
         json.dumps(
             {
                 "encoder": str(args.encoder),
-                "median_ms": {
-                    name: {call: round(1000 * statistics.median(runs), 2) for call, runs in calls.items()}
-                    for name, calls in times.items()
-                },
+                "median_ms": medians,
                 "fused_max_change": {
                     "probabilities": round(float(np.abs(shipped[0] - other[0]).max()), 4),
                     "hidden": round(float(np.abs(shipped[1] - other[1]).max()), 4),

@@ -11,7 +11,7 @@ arithmetic per token has to shrink. `base` writes all-MiniLM-L6-v2 with only the
 layers, renumbered (every other layer, as DistilBERT was made from BERT), as a Hugging Face
 folder that `propscope train --base` takes. `speed` quantises a trained run's fp32 encoder as
 `propscope ship` does and times it against the shipped encoder on one thread, a window batch
-and a passage taking turns (`encoder_cost.median_ms`). The training run's own dev lines say
+and a passage taking turns (`onnx_timing.median_ms`). The training run's own dev lines say
 what the shallower encoder costs in quality. Prints one JSON object; docs/BENCHMARKS.md
 records it.
 """
@@ -27,9 +27,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
-from encoder_cost import median_ms  # noqa: E402  (benchmarks/encoder_cost.py)
-from fused_attention import one_thread  # noqa: E402  (benchmarks/fused_attention.py)
+from encoder_cost import CALLS  # noqa: E402  (benchmarks/encoder_cost.py)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
+from onnx_timing import median_ms, one_thread  # noqa: E402  (benchmarks/onnx_timing.py)
 
 from propscope.detect.runtime import default_model_dir  # noqa: E402
 from propscope.train.base import resolve_base  # noqa: E402
@@ -68,7 +68,7 @@ def speed(encoder: Path, repeats: int) -> dict[str, object]:
             "shipped": one_thread(default_model_dir() / "encoder.onnx"),
             "shallow, int8": one_thread(quantised),
         }
-    medians = median_ms(sessions, repeats)
+    medians = median_ms(sessions, CALLS, repeats)
     shipped, shallow = medians.values()
     return medians | {
         "shipped_over_shallow": {call: round(shipped[call] / shallow[call], 2) for call in shipped},
