@@ -167,10 +167,16 @@ def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str,
     the description records of it."""
     runtime = ModelRuntime.load(folder, spin=False)
     require_marked(runtime, folder, "reads passages marked, which is what its edge model reads")
-    # loaded before anything is read, so a missing tagger or fold fails at once
+    own = [tagger.resolve() == folder.resolve() for tagger, _ in proposers]
+    # loaded before anything is read, so a missing tagger or fold fails at once; the model
+    # itself, proposing in its own training articles, is the runtime already loaded
     folds = [
-        (tagger.name, ModelRuntime.load(tagger, spin=False), span_corpus(articles, runtime.scheme, "train"))
-        for tagger, articles in proposers
+        (
+            tagger.name,
+            runtime if itself else ModelRuntime.load(tagger, spin=False),
+            span_corpus(articles, runtime.scheme, "train"),
+        )
+        for (tagger, articles), itself in zip(proposers, own, strict=True)
     ]
     parts = [edge_examples(runtime, proposer, corpus) for _, proposer, corpus in folds]
     examples = EdgeExamples.joined(parts)
@@ -190,8 +196,8 @@ def fit_edges(folder: Path, proposers: Sequence[tuple[Path, Path]]) -> dict[str,
         "min_peak": MIN_PEAK,
         "found": [
             {"tagger": name, "articles": len(corpus.articles), "passages": len(part.values)}
-            | ({"own": True} if tagger.resolve() == folder.resolve() else {})
-            for (tagger, _), (name, _, corpus), part in zip(proposers, folds, parts, strict=True)
+            | ({"own": True} if itself else {})
+            for itself, (name, _, corpus), part in zip(own, folds, parts, strict=True)
         ],
         "cross_fitted": {"moved_share": round(choice.moved_share, 4), "mean_gain": round(choice.gain, 5)},
     }
