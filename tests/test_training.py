@@ -206,6 +206,7 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "seed": 13,
         "class_balance": 0.5,
         "sentence_loss_weight": 1.0,
+        "sentence_credit": "gold",
         "patience": 1,
     }
     (tmp_path / "runs" / "first").mkdir(parents=True)
@@ -217,10 +218,11 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "init": str(tmp_path / "runs/first"),
         "patience": None,
         "sentence_loss_weight": 0.0,
+        "sentence_credit": "strongest",
     }
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
-        " --class-balance 0.5 --sentence-loss-weight 1.0 --patience 1"
+        " --class-balance 0.5 --sentence-loss-weight 1.0 --sentence-credit gold --patience 1"
         " && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05 --batch-size 16"
         " --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
     )
@@ -265,6 +267,33 @@ def test_sentence_loss_counts_a_lone_false_alarm_as_a_wrong_sentence() -> None:
     strongest, target = torch.tensor([9.0, 9, -9]), torch.tensor([0.0, 1, 0])
     expected = torch.nn.functional.binary_cross_entropy_with_logits(strongest, target)
     assert good < 1e-3 and float(sentence_loss(logits, labels, sentences)) == pytest.approx(float(expected))
+
+
+def test_sentence_loss_with_gold_credit_never_lifts_a_word_beside_the_finding() -> None:
+    import torch
+
+    from propscope.train.loop import sentence_loss
+
+    # one window: sentence 0 holds a finding on token 2 and a confident lone word on token 0;
+    # sentence 1 is clean
+    sentences = torch.tensor([[0, 0, 0, 1, 1]])
+    labels = torch.zeros(1, 5, 2)
+    labels[0, 2, 0] = 1.0
+    logits = torch.full((1, 5, 2), -9.0)
+    logits[0, 0, 0], logits[0, 2, 0] = 9.0, -3.0
+    strongest = float(sentence_loss(logits, labels, sentences))
+    gold = float(sentence_loss(logits, labels, sentences, "gold"))
+    judged_by = torch.tensor  # the logits each sentence is judged by, against targets [1, 0]
+    loss = torch.nn.functional.binary_cross_entropy_with_logits
+    assert strongest == pytest.approx(float(loss(judged_by([9.0, -9.0]), judged_by([1.0, 0.0]))))
+    assert gold == pytest.approx(float(loss(judged_by([-3.0, -9.0]), judged_by([1.0, 0.0]))))
+    lifted = logits.clone().requires_grad_()
+    sentence_loss(lifted, labels, sentences, "gold").backward()
+    assert lifted.grad is not None
+    # the finding is lifted, not the word beside it
+    assert float(lifted.grad[0, 0, 0]) == 0.0 and float(lifted.grad[0, 2, 0]) < 0.0
+    logits[0, 4, 0] = 9.0  # a confident word in the clean sentence is wrong under either credit
+    assert float(sentence_loss(logits, labels, sentences, "gold")) > gold + 4
 
 
 def test_marked_spans_are_dealt_to_every_step_once() -> None:
@@ -524,12 +553,15 @@ def test_a_passage_check_fitted_on_the_article_vectors_reads_them_when_the_model
     )
 
 
-def test_unknown_span_input_is_refused_with_the_choices(tmp_path: Path) -> None:
+def test_unknown_span_input_or_sentence_credit_is_refused_with_the_choices(tmp_path: Path) -> None:
     from propscope.detect.runtime import default_model_dir
 
     trained = run_cli("train", "--out", str(tmp_path / "x"), "--span-input", "boxed")
     assert trained.returncode != 0 and "expected one of: pooled, marked" in trained.stderr
     assert not (tmp_path / "x").exists()  # refused before the run folder is made
+    credited = run_cli("train", "--out", str(tmp_path / "x"), "--sentence-credit", "weakest")
+    assert credited.returncode != 0 and "expected one of: strongest, gold" in credited.stderr
+    assert not (tmp_path / "x").exists()
     shipped = run_cli("ship", str(default_model_dir()), "--out", str(tmp_path / "y"), "--span-input", "boxed")
     assert shipped.returncode != 0 and "expected marked (or leave it out)" in shipped.stderr
     assert not (tmp_path / "y").exists()

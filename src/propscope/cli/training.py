@@ -75,6 +75,14 @@ def train(
             "strongest token; 0 trains on tokens and spans alone.",
         ),
     ] = 0.0,
+    sentence_credit: Annotated[
+        str,
+        typer.Option(
+            help="Which token the sentence loss judges a sentence holding a technique by: its strongest, or its "
+            "strongest inside a gold span (the loss then never lifts a word beside the real finding). Clean "
+            "sentences are always judged by their strongest token.",
+        ),
+    ] = "strongest",
     teacher: Annotated[
         list[Path] | None,
         typer.Option(
@@ -120,7 +128,7 @@ def train(
 
     Example: propscope train --out runs/minilm --epochs 3 --seed 13
     """
-    from propscope.train.loop import SPAN_INPUTS, TrainConfig
+    from propscope.train.loop import SENTENCE_CREDITS, SPAN_INPUTS, TrainConfig
     from propscope.train.loop import train as run_training
 
     settings = state(ctx).settings
@@ -128,6 +136,8 @@ def train(
         raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
     if span_input not in SPAN_INPUTS:
         raise typer.BadParameter(f"expected one of: {', '.join(SPAN_INPUTS)}", param_hint="--span-input")
+    if sentence_credit not in SENTENCE_CREDITS:
+        raise typer.BadParameter(f"expected one of: {', '.join(SENTENCE_CREDITS)}", param_hint="--sentence-credit")
     if init is not None and not (init / "checkpoint.pt").is_file():
         raise typer.BadParameter(
             f"{init} has no checkpoint.pt; give a run folder of 'propscope train'", param_hint="--init"
@@ -149,6 +159,7 @@ def train(
         seed=seed,
         class_balance=class_balance,
         sentence_loss_weight=sentence_loss_weight,
+        sentence_credit=sentence_credit,
         teacher=tuple(str(folder) for folder in teacher or ()),
         distill_weight=distill_weight,
         limit_articles=limit_articles,

@@ -46,6 +46,8 @@ log = logging.getLogger("propscope.train")
 #: threshold would punish an epoch for calibration, which threshold tuning fixes anyway.
 SELECTION_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 SPAN_INPUTS = ("pooled", "marked")
+#: which token judges a sentence that holds a technique in `sentence_loss`
+SENTENCE_CREDITS = ("strongest", "gold")
 Example = TypeVar("Example")
 
 
@@ -70,6 +72,9 @@ class TrainConfig:
     #: weight of the loss on "does this sentence hold a technique" (its strongest token's presence
     #: logit, `sentence_loss`) next to the token loss; 0 leaves it out
     sentence_loss_weight: float = 0.0
+    #: which token a sentence that holds a technique is judged by: "strongest" (any token) or
+    #: "gold" (its strongest token inside a gold span); clean sentences always by their strongest
+    sentence_credit: str = "strongest"
     #: Weight each technique's span loss by (largest class count / its count) ** this power:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
     class_balance: float = 0.5
@@ -90,6 +95,9 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.span_input not in SPAN_INPUTS:
             raise ValueError(f"span_input must be one of {', '.join(SPAN_INPUTS)}, got {self.span_input!r}")
+        if self.sentence_credit not in SENTENCE_CREDITS:
+            choices = ", ".join(SENTENCE_CREDITS)
+            raise ValueError(f"sentence_credit must be one of {choices}, got {self.sentence_credit!r}")
 
 
 def teacher_summary(folder: Path) -> dict[str, Any]:
@@ -159,17 +167,26 @@ def token_loss(logits: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor) 
     return (per_token * valid).sum() / valid.sum()
 
 
-def sentence_loss(logits: torch.Tensor, labels: torch.Tensor, sentences: torch.Tensor) -> torch.Tensor:
+def sentence_loss(
+    logits: torch.Tensor, labels: torch.Tensor, sentences: torch.Tensor, credit: str = "strongest"
+) -> torch.Tensor:
     """Does this sentence hold a technique, read off the presence channel: the sentence's
     strongest token logit against its strongest target.
 
     Token loss treats a lone false alarm in a clean sentence as one token among hundreds; the
-    sentence F1 a reader sees counts it as a whole wrong sentence, and this loss does too."""
+    sentence F1 a reader sees counts it as a whole wrong sentence, and this loss does too.
+    With credit "gold", a sentence that holds a technique is judged by its strongest token
+    inside a gold span, so the loss never lifts a word outside the span (a lone "offensive"
+    beside the real finding) for the sentence's sake."""
     inside = sentences >= 0
     groups, count = sentences[inside], int(sentences.max()) + 1
+    presence, gold = logits[..., 0][inside], labels[..., 0][inside]
     floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype)
-    strongest = floor.scatter_reduce(0, groups, logits[..., 0][inside], "amax")
-    target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, labels[..., 0][inside], "amax")
+    strongest = floor.scatter_reduce(0, groups, presence, "amax")
+    target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
+    if credit == "gold":
+        in_gold = floor.scatter_reduce(0, groups, torch.where(gold > 0.5, presence, floor[0]), "amax")
+        strongest = torch.where(target > 0.5, in_gold, strongest)
     return nn.functional.binary_cross_entropy_with_logits(strongest, target)
 
 
@@ -428,7 +445,8 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
             if config.sentence_loss_weight:
-                loss = loss + config.sentence_loss_weight * sentence_loss(logits, labels, sentences)
+                by_sentence = sentence_loss(logits, labels, sentences, config.sentence_credit)
+                loss = loss + config.sentence_loss_weight * by_sentence
             span_batch = (
                 marked_spans(model, next(marked_batches), specials, config.distill_weight)
                 if marked

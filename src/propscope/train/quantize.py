@@ -141,6 +141,11 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
         + f" --class-balance {training.get('class_balance', 0)}"
         + (f" --sentence-loss-weight {weight}" if (weight := training.get("sentence_loss_weight")) else "")
+        + (
+            f" --sentence-credit {credit}"
+            if (credit := training.get("sentence_credit", "strongest")) != "strongest"
+            else ""
+        )
         + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
