@@ -73,11 +73,16 @@ def marked_classifier(runtime: ModelRuntime) -> MarkedSpanClassifier:
     return marked
 
 
+def seed_article() -> str:
+    """The real propaganda article of the shared data that `tests/test_shipped_model.py` reads."""
+    return (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
+
+
 def dev_and_seed(runtime: ModelRuntime) -> tuple[DevTuner, dict[str, Encoded], str, Encoded]:
     """A tuner for PTC dev and the model's encodings of its articles, then the seed article and
     its encoding: what every row of a grid is measured on."""
     tuner, encoded = encode_dev(runtime, Settings().ptc_folder("dev"))
-    seed = (Settings().ptc_folder().parents[1] / "examples" / "seed-article.txt").read_text(encoding="utf-8")
+    seed = seed_article()
     return tuner, encoded, seed, runtime.encode_many([seed])[0]
 
 
