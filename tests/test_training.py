@@ -296,6 +296,50 @@ def test_sentence_loss_with_gold_credit_never_lifts_a_word_beside_the_finding() 
     assert float(sentence_loss(logits, labels, sentences, "gold")) > gold + 4
 
 
+def test_sentence_loss_without_credit_lifts_no_token_and_still_judges_clean_sentences() -> None:
+    import torch
+
+    from propscope.train.loop import sentence_loss
+
+    # sentence 0 holds a missed finding on token 2; sentence 1 is clean, with one confident word
+    sentences = torch.tensor([[0, 0, 0, 1, 1]])
+    labels = torch.zeros(1, 5, 2)
+    labels[0, 2, 0] = 1.0
+    logits = torch.full((1, 5, 2), -9.0)
+    logits[0, 2, 0], logits[0, 4, 0] = -3.0, 9.0
+    lifted = logits.clone().requires_grad_()
+    loss = sentence_loss(lifted, labels, sentences, "none")
+    loss.backward()
+    assert lifted.grad is not None
+    # the clean sentence alone, averaged over both sentences as the other credits average it
+    clean = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(9.0), torch.tensor(0.0))
+    assert float(loss) == pytest.approx(float(clean) / 2)
+    assert float(lifted.grad[0, 2, 0]) == 0.0  # the missed finding is left to the token loss
+    assert float(lifted.grad[0, 4, 0]) > 0.0  # the clean sentence's confident word is pushed down
+
+
+def test_sentence_loss_with_gold_mean_credit_lifts_the_whole_passage_evenly() -> None:
+    import torch
+
+    from propscope.train.loop import sentence_loss
+
+    # sentence 0: a confident word beside a two-token finding, one token of it strong, one weak
+    sentences = torch.tensor([[0, 0, 0, 1, 1]])
+    labels = torch.zeros(1, 5, 2)
+    labels[0, 1:3, 0] = 1.0
+    logits = torch.full((1, 5, 2), -9.0)
+    logits[0, 0, 0], logits[0, 1, 0], logits[0, 2, 0] = 9.0, 3.0, -1.0
+    lifted = logits.clone().requires_grad_()
+    loss = sentence_loss(lifted, labels, sentences, "gold-mean")
+    loss.backward()
+    assert lifted.grad is not None
+    judged, target = torch.tensor([1.0, -9.0]), torch.tensor([1.0, 0.0])  # the finding's mean logit
+    assert float(loss) == pytest.approx(float(torch.nn.functional.binary_cross_entropy_with_logits(judged, target)))
+    # both of the finding's tokens are lifted alike, however strong each already is; not the word beside
+    assert float(lifted.grad[0, 1, 0]) == float(lifted.grad[0, 2, 0]) < 0.0
+    assert float(lifted.grad[0, 0, 0]) == 0.0
+
+
 def test_marked_spans_are_dealt_to_every_step_once() -> None:
     import random
 

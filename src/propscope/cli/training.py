@@ -78,9 +78,10 @@ def train(
     sentence_credit: Annotated[
         str,
         typer.Option(
-            help="Which token the sentence loss judges a sentence holding a technique by: its strongest, or its "
-            "strongest inside a gold span (the loss then never lifts a word beside the real finding). Clean "
-            "sentences are always judged by their strongest token.",
+            help="What the sentence loss judges a sentence holding a technique by: its strongest token (strongest); "
+            "its strongest token inside a gold span (gold: never lifting a word beside the real finding); "
+            "the mean of its tokens inside gold spans (gold-mean: lifting the whole passage evenly); or none (such "
+            "sentences are left to the token loss). Clean sentences are always judged by their strongest token.",
         ),
     ] = "strongest",
     teacher: Annotated[

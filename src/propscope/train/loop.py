@@ -46,8 +46,10 @@ log = logging.getLogger("propscope.train")
 #: threshold would punish an epoch for calibration, which threshold tuning fixes anyway.
 SELECTION_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 SPAN_INPUTS = ("pooled", "marked")
-#: which token judges a sentence that holds a technique in `sentence_loss`
-SENTENCE_CREDITS = ("strongest", "gold")
+#: what judges a sentence that holds a technique in `sentence_loss`: its strongest token, its
+#: strongest token inside a gold span, the mean of its gold tokens, or nothing (left to the
+#: token loss)
+SENTENCE_CREDITS = ("strongest", "gold", "gold-mean", "none")
 Example = TypeVar("Example")
 
 
@@ -72,8 +74,9 @@ class TrainConfig:
     #: weight of the loss on "does this sentence hold a technique" (its strongest token's presence
     #: logit, `sentence_loss`) next to the token loss; 0 leaves it out
     sentence_loss_weight: float = 0.0
-    #: which token a sentence that holds a technique is judged by: "strongest" (any token) or
-    #: "gold" (its strongest token inside a gold span); clean sentences always by their strongest
+    #: what a sentence that holds a technique is judged by: "strongest" (any token), "gold" (its
+    #: strongest token inside a gold span), "gold-mean" (the mean of its gold tokens) or "none"
+    #: (left to the token loss); clean sentences always by their strongest token
     sentence_credit: str = "strongest"
     #: Weight each technique's span loss by (largest class count / its count) ** this power:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
@@ -177,17 +180,29 @@ def sentence_loss(
     sentence F1 a reader sees counts it as a whole wrong sentence, and this loss does too.
     With credit "gold", a sentence that holds a technique is judged by its strongest token
     inside a gold span, so the loss never lifts a word outside the span (a lone "offensive"
-    beside the real finding) for the sentence's sake."""
+    beside the real finding) for the sentence's sake. With "gold-mean" it is judged by the mean
+    logit of its tokens inside gold spans, so the loss lifts the whole passage evenly rather than
+    its one strongest word (a lone "heed" of "you'd better heed"). With "none" only clean sentences
+    are judged (still averaged over all sentences, so their share of the loss is unchanged): the
+    loss then lifts no token at all and only pushes down a clean sentence's strongest one."""
     inside = sentences >= 0
     groups, count = sentences[inside], int(sentences.max()) + 1
     presence, gold = logits[..., 0][inside], labels[..., 0][inside]
     floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype)
-    strongest = floor.scatter_reduce(0, groups, presence, "amax")
+    judged = floor.scatter_reduce(0, groups, presence, "amax")  # the strongest token's logit
     target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
     if credit == "gold":
         in_gold = floor.scatter_reduce(0, groups, torch.where(gold > 0.5, presence, floor[0]), "amax")
-        strongest = torch.where(target > 0.5, in_gold, strongest)
-    return nn.functional.binary_cross_entropy_with_logits(strongest, target)
+        judged = torch.where(target > 0.5, in_gold, judged)
+    if credit == "gold-mean":
+        is_gold = (gold > 0.5).to(presence.dtype)
+        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, presence * is_gold)
+        tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, is_gold)
+        judged = torch.where(target > 0.5, total / tokens.clamp(min=1.0), judged)
+    losses = nn.functional.binary_cross_entropy_with_logits(judged, target, reduction="none")
+    if credit == "none":
+        losses = torch.where(target > 0.5, torch.zeros_like(losses), losses)
+    return losses.mean()
 
 
 def class_weights(targets: Iterable[int], power: float, techniques: int) -> torch.Tensor:
