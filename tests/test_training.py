@@ -313,7 +313,7 @@ def test_sentence_loss_without_credit_lifts_no_token_and_still_judges_clean_sent
     assert lifted.grad is not None
     # the clean sentence alone, averaged over both sentences as the other credits average it
     clean = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(9.0), torch.tensor(0.0))
-    assert float(loss) == pytest.approx(float(clean) / 2)
+    assert float(loss.detach()) == pytest.approx(float(clean) / 2)
     assert float(lifted.grad[0, 2, 0]) == 0.0  # the missed finding is left to the token loss
     assert float(lifted.grad[0, 4, 0]) > 0.0  # the clean sentence's confident word is pushed down
 
@@ -334,7 +334,9 @@ def test_sentence_loss_with_gold_mean_credit_lifts_the_whole_passage_evenly() ->
     loss.backward()
     assert lifted.grad is not None
     judged, target = torch.tensor([1.0, -9.0]), torch.tensor([1.0, 0.0])  # the finding's mean logit
-    assert float(loss) == pytest.approx(float(torch.nn.functional.binary_cross_entropy_with_logits(judged, target)))
+    assert float(loss.detach()) == pytest.approx(
+        float(torch.nn.functional.binary_cross_entropy_with_logits(judged, target))
+    )
     # both of the finding's tokens are lifted alike, however strong each already is; not the word beside
     assert float(lifted.grad[0, 1, 0]) == float(lifted.grad[0, 2, 0]) < 0.0
     assert float(lifted.grad[0, 0, 0]) == 0.0
