@@ -191,17 +191,18 @@ def sentence_loss(
     floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype)
     judged = floor.scatter_reduce(0, groups, presence, "amax")  # the strongest token's logit
     target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
+    holds, in_span = target > 0.5, gold > 0.5
     if credit == "gold":
-        in_gold = floor.scatter_reduce(0, groups, torch.where(gold > 0.5, presence, floor[0]), "amax")
-        judged = torch.where(target > 0.5, in_gold, judged)
-    if credit == "gold-mean":
-        is_gold = (gold > 0.5).to(presence.dtype)
-        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, presence * is_gold)
-        tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, is_gold)
-        judged = torch.where(target > 0.5, total / tokens.clamp(min=1.0), judged)
+        in_gold = floor.scatter_reduce(0, groups, torch.where(in_span, presence, floor[0]), "amax")
+        judged = torch.where(holds, in_gold, judged)
+    elif credit == "gold-mean":
+        weights = in_span.to(presence.dtype)
+        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, presence * weights)
+        tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, weights)
+        judged = torch.where(holds, total / tokens.clamp(min=1.0), judged)
     losses = nn.functional.binary_cross_entropy_with_logits(judged, target, reduction="none")
     if credit == "none":
-        losses = torch.where(target > 0.5, torch.zeros_like(losses), losses)
+        losses = torch.where(holds, torch.zeros_like(losses), losses)
     return losses.mean()
 
 
