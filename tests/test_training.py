@@ -318,28 +318,56 @@ def test_sentence_loss_without_credit_lifts_no_token_and_still_judges_clean_sent
     assert float(lifted.grad[0, 4, 0]) > 0.0  # the clean sentence's confident word is pushed down
 
 
-def test_sentence_loss_with_gold_mean_credit_lifts_the_whole_passage_evenly() -> None:
+def loss_on_a_finding_beside_a_confident_word(credit: str) -> tuple[float, list[float]]:
+    """The sentence loss, and its gradient on each token's presence logit, for two sentences:
+    sentence 0 a confident word (9.0) beside a two-token finding, one token of it strong (3.0) and
+    one weak (-1.0); sentence 1 clean, every logit -9.0."""
     import torch
 
     from propscope.train.loop import sentence_loss
 
-    # sentence 0: a confident word beside a two-token finding, one token of it strong, one weak
     sentences = torch.tensor([[0, 0, 0, 1, 1]])
     labels = torch.zeros(1, 5, 2)
     labels[0, 1:3, 0] = 1.0
     logits = torch.full((1, 5, 2), -9.0)
     logits[0, 0, 0], logits[0, 1, 0], logits[0, 2, 0] = 9.0, 3.0, -1.0
     lifted = logits.clone().requires_grad_()
-    loss = sentence_loss(lifted, labels, sentences, "gold-mean")
+    loss = sentence_loss(lifted, labels, sentences, credit)
     loss.backward()
     assert lifted.grad is not None
-    judged, target = torch.tensor([1.0, -9.0]), torch.tensor([1.0, 0.0])  # the finding's mean logit
-    assert float(loss.detach()) == pytest.approx(
-        float(torch.nn.functional.binary_cross_entropy_with_logits(judged, target))
-    )
+    return float(loss.detach()), [float(gradient) for gradient in lifted.grad[0, :, 0]]
+
+
+def loss_judging_the_finding_by(logit: float) -> float:
+    """The sentence loss of `loss_on_a_finding_beside_a_confident_word` when its finding's sentence
+    is judged by `logit` (the clean sentence by its -9.0)."""
+    import torch
+
+    judged, target = torch.tensor([logit, -9.0]), torch.tensor([1.0, 0.0])
+    return float(torch.nn.functional.binary_cross_entropy_with_logits(judged, target))
+
+
+def test_sentence_loss_with_gold_mean_credit_lifts_the_whole_passage_evenly() -> None:
+    loss, gradient = loss_on_a_finding_beside_a_confident_word("gold-mean")
+    assert loss == pytest.approx(loss_judging_the_finding_by(1.0))  # the finding's mean logit
     # both of the finding's tokens are lifted alike, however strong each already is; not the word beside
-    assert float(lifted.grad[0, 1, 0]) == float(lifted.grad[0, 2, 0]) < 0.0
-    assert float(lifted.grad[0, 0, 0]) == 0.0
+    assert gradient[1] == gradient[2] < 0.0
+    assert gradient[0] == 0.0
+
+
+def test_sentence_loss_with_gold_soft_credit_shares_the_lift_by_the_tokens_strength() -> None:
+    import math
+
+    from propscope.train.loop import SOFT_CREDIT_TEMPERATURE as temperature
+
+    loss, gradient = loss_on_a_finding_beside_a_confident_word("gold-soft")
+    soft = temperature * math.log((math.exp(3.0 / temperature) + math.exp(-1.0 / temperature)) / 2)
+    assert 1.0 < soft < 3.0  # between the finding's mean and its strongest token
+    assert loss == pytest.approx(loss_judging_the_finding_by(soft))
+    # the strong token gets the larger lift, the weak one e^(-4 / temperature) of it; not the word beside
+    assert gradient[1] < gradient[2] < 0.0
+    assert gradient[2] / gradient[1] == pytest.approx(math.exp(-4.0 / temperature))
+    assert gradient[0] == 0.0
 
 
 def test_marked_spans_are_dealt_to_every_step_once() -> None:

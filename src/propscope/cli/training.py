@@ -80,7 +80,8 @@ def train(
         typer.Option(
             help="What the sentence loss judges a sentence holding a technique by: its strongest token (strongest); "
             "its strongest token inside a gold span (gold: never lifting a word beside the real finding); "
-            "the mean of its tokens inside gold spans (gold-mean: lifting the whole passage evenly); or none (such "
+            "the mean of its tokens inside gold spans (gold-mean: lifting the whole passage evenly); their soft "
+            "maximum (gold-soft: between the two, sharing the lift with the passage's weaker tokens); or none (such "
             "sentences are left to the token loss). Clean sentences are always judged by their strongest token.",
         ),
     ] = "strongest",

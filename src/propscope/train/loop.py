@@ -47,9 +47,12 @@ log = logging.getLogger("propscope.train")
 SELECTION_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 SPAN_INPUTS = ("pooled", "marked")
 #: what judges a sentence that holds a technique in `sentence_loss`: its strongest token, its
-#: strongest token inside a gold span, the mean of its gold tokens, or nothing (left to the
-#: token loss)
-SENTENCE_CREDITS = ("strongest", "gold", "gold-mean", "none")
+#: strongest token inside a gold span, the mean of its gold tokens, their soft maximum, or
+#: nothing (left to the token loss)
+SENTENCE_CREDITS = ("strongest", "gold", "gold-mean", "gold-soft", "none")
+#: temperature (in logit units) of the "gold-soft" credit's soft maximum: a token 2 logits below
+#: the passage's strongest gets e^-1 of its lift, where "gold" gives it none and "gold-mean" as much
+SOFT_CREDIT_TEMPERATURE = 2.0
 Example = TypeVar("Example")
 
 
@@ -75,8 +78,9 @@ class TrainConfig:
     #: logit, `sentence_loss`) next to the token loss; 0 leaves it out
     sentence_loss_weight: float = 0.0
     #: what a sentence that holds a technique is judged by: "strongest" (any token), "gold" (its
-    #: strongest token inside a gold span), "gold-mean" (the mean of its gold tokens) or "none"
-    #: (left to the token loss); clean sentences always by their strongest token
+    #: strongest token inside a gold span), "gold-mean" (the mean of its gold tokens), "gold-soft"
+    #: (their soft maximum) or "none" (left to the token loss); clean sentences always by their
+    #: strongest token
     sentence_credit: str = "strongest"
     #: Weight each technique's span loss by (largest class count / its count) ** this power:
     #: 0 is plain cross-entropy, 0.5 the square-root balance that lets rare techniques win.
@@ -182,7 +186,10 @@ def sentence_loss(
     inside a gold span, so the loss never lifts a word outside the span (a lone "offensive"
     beside the real finding) for the sentence's sake. With "gold-mean" it is judged by the mean
     logit of its tokens inside gold spans, so the loss lifts the whole passage evenly rather than
-    its one strongest word (a lone "heed" of "you'd better heed"). With "none" only clean sentences
+    its one strongest word (a lone "heed" of "you'd better heed"). "gold-soft" lies between the
+    two: the log-mean-exp of its gold tokens' logits at `SOFT_CREDIT_TEMPERATURE`, which still
+    rewards one confident token but shares the lift with its weaker neighbours in the passage, in
+    proportion to exp(logit / temperature). With "none" only clean sentences
     are judged (still averaged over all sentences, so their share of the loss is unchanged): the
     loss then lifts no token at all and only pushes down a clean sentence's strongest one."""
     inside = sentences >= 0
@@ -192,14 +199,23 @@ def sentence_loss(
     judged = floor.scatter_reduce(0, groups, presence, "amax")  # the strongest token's logit
     target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
     holds, in_span = target > 0.5, gold > 0.5
+    in_gold = floor.scatter_reduce(0, groups, torch.where(in_span, presence, floor[0]), "amax")
+    weights = in_span.to(presence.dtype)
+    tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, weights).clamp(min=1.0)
     if credit == "gold":
-        in_gold = floor.scatter_reduce(0, groups, torch.where(in_span, presence, floor[0]), "amax")
         judged = torch.where(holds, in_gold, judged)
     elif credit == "gold-mean":
-        weights = in_span.to(presence.dtype)
         total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, presence * weights)
-        tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, weights)
-        judged = torch.where(holds, total / tokens.clamp(min=1.0), judged)
+        judged = torch.where(holds, total / tokens, judged)
+    elif credit == "gold-soft":
+        # shifted by each sentence's strongest gold logit so that no exponential overflows; the
+        # shift cancels out of the value, so it carries no gradient
+        peak = torch.where(holds, in_gold, torch.zeros_like(in_gold)).detach()
+        shifted = torch.where(in_span, presence - peak[groups], torch.zeros_like(presence))
+        spread = torch.exp(shifted / SOFT_CREDIT_TEMPERATURE) * weights
+        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, spread)
+        soft = peak + SOFT_CREDIT_TEMPERATURE * torch.log((total / tokens).clamp(min=1e-12))
+        judged = torch.where(holds, soft, judged)
     losses = nn.functional.binary_cross_entropy_with_logits(judged, target, reduction="none")
     if credit == "none":
         losses = torch.where(holds, torch.zeros_like(losses), losses)
