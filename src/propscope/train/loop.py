@@ -199,21 +199,24 @@ def sentence_loss(
     judged = floor.scatter_reduce(0, groups, presence, "amax")  # the strongest token's logit
     target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
     holds, in_span = target > 0.5, gold > 0.5
+
+    def per_sentence_sum(values: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(count, dtype=values.dtype).scatter_add(0, groups, values)
+
     in_gold = floor.scatter_reduce(0, groups, torch.where(in_span, presence, floor[0]), "amax")
     weights = in_span.to(presence.dtype)
-    tokens = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, weights).clamp(min=1.0)
+    tokens = per_sentence_sum(weights).clamp(min=1.0)
     if credit == "gold":
         judged = torch.where(holds, in_gold, judged)
     elif credit == "gold-mean":
-        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, presence * weights)
-        judged = torch.where(holds, total / tokens, judged)
+        judged = torch.where(holds, per_sentence_sum(presence * weights) / tokens, judged)
     elif credit == "gold-soft":
         # shifted by each sentence's strongest gold logit so that no exponential overflows; the
         # shift cancels out of the value, so it carries no gradient
         peak = torch.where(holds, in_gold, torch.zeros_like(in_gold)).detach()
         shifted = torch.where(in_span, presence - peak[groups], torch.zeros_like(presence))
-        spread = torch.exp(shifted / SOFT_CREDIT_TEMPERATURE) * weights
-        total = torch.zeros(count, dtype=presence.dtype).scatter_add(0, groups, spread)
+        total = per_sentence_sum(torch.exp(shifted / SOFT_CREDIT_TEMPERATURE) * weights)
+        # a clean sentence's total is 0: clamped, so that its unused log gives no NaN gradient
         soft = peak + SOFT_CREDIT_TEMPERATURE * torch.log((total / tokens).clamp(min=1e-12))
         judged = torch.where(holds, soft, judged)
     losses = nn.functional.binary_cross_entropy_with_logits(judged, target, reduction="none")
