@@ -55,11 +55,23 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
 
     marked = tmp_path / "marked"
     marked_args = ["--span-input", "marked", "--init", str(trained), "--sentence-loss-weight", "1"]
-    result = run_cli(*args[:2], str(marked), *args[3:], *marked_args)
+    windows = ["--window-tokens", "126", "--train-stride", "100", "--inference-stride", "96"]
+    result = run_cli(*args[:2], str(marked), *args[3:], *marked_args, *windows)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "weights from" in (marked / "train.log").read_text()
     description = json.loads((marked / "propscope-model.json").read_text())
     assert description["span_input"] == "marked" and description["training"]["sentence_loss_weight"] == 1.0
+    assert (description["window_tokens"], description["stride"], description["training"]["train_stride"]) == (
+        126,
+        96,
+        100,
+    )
+    refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--train-stride", "300")
+    assert refused.returncode != 0 and "at most --window-tokens (254)" in refused.stderr
+    refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--window-tokens", "600")
+    assert refused.returncode == 1 and refused.stderr.strip().endswith(
+        "this encoder reads windows of at most 510 word pieces; give --window-tokens 510 or fewer (got 600)"
+    )
     from propscope.detect.marked_spans import MarkedSpanClassifier
     from propscope.detect.runtime import ModelRuntime
 
@@ -219,12 +231,15 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "patience": None,
         "sentence_loss_weight": 0.0,
         "sentence_credit": "strongest",
+        "window_tokens": 510,
+        "train_stride": 400,
+        "inference_stride": 192,
     }
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
         " --class-balance 0.5 --sentence-loss-weight 1.0 --sentence-credit gold --patience 1"
         " && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05 --batch-size 16"
-        " --seed 13 --class-balance 0.5 --span-input marked --init runs/first"
+        " --seed 13 --window-tokens 510 --train-stride 400 --class-balance 0.5 --span-input marked --init runs/first"
     )
 
 

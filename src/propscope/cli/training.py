@@ -12,6 +12,7 @@ import typer
 
 from propscope import techniques
 from propscope.cli.common import print_json, state
+from propscope.train.windowing import WINDOW_DEFAULTS
 
 if TYPE_CHECKING:
     from propscope.detect.runtime import ModelRuntime
@@ -62,6 +63,24 @@ def train(
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the training data.")] = 3,
     learning_rate: Annotated[float, typer.Option(help="Peak AdamW learning rate (linear warm-up and decay).")] = 8e-5,
     batch_size: Annotated[int, typer.Option(min=1, help="Windows per optimisation step.")] = 16,
+    window_tokens: Annotated[
+        int,
+        typer.Option(
+            min=8,
+            help="Word pieces per window, markers aside: 254 fills the 256 positions all-MiniLM-L6-v2 was "
+            "fine-tuned on. An encoder fine-tuned on longer inputs may read more; MiniLM reads up to 510, but "
+            "finds less with them (docs/BENCHMARKS.md).",
+        ),
+    ] = WINDOW_DEFAULTS["window_tokens"],
+    train_stride: Annotated[
+        int, typer.Option(min=1, help="Word pieces from one training window's start to the next's.")
+    ] = WINDOW_DEFAULTS["train_stride"],
+    inference_stride: Annotated[
+        int,
+        typer.Option(
+            min=1, help="The same when reading an article; the model keeps it, and overlapping windows are averaged."
+        ),
+    ] = WINDOW_DEFAULTS["inference_stride"],
     seed: Annotated[int, typer.Option(help="Seed for shuffling and initialisation; runs are reproducible.")] = 13,
     class_balance: Annotated[
         float,
@@ -140,6 +159,12 @@ def train(
         raise typer.BadParameter(f"expected one of: {', '.join(SPAN_INPUTS)}", param_hint="--span-input")
     if sentence_credit not in SENTENCE_CREDITS:
         raise typer.BadParameter(f"expected one of: {', '.join(SENTENCE_CREDITS)}", param_hint="--sentence-credit")
+    for hint, stride in (("--train-stride", train_stride), ("--inference-stride", inference_stride)):
+        if stride > window_tokens:
+            raise typer.BadParameter(
+                f"at most --window-tokens ({window_tokens}), or the words between windows are never read",
+                param_hint=hint,
+            )
     if init is not None and not (init / "checkpoint.pt").is_file():
         raise typer.BadParameter(
             f"{init} has no checkpoint.pt; give a run folder of 'propscope train'", param_hint="--init"
@@ -158,6 +183,9 @@ def train(
         epochs=epochs,
         learning_rate=learning_rate,
         batch_size=batch_size,
+        window_tokens=window_tokens,
+        train_stride=train_stride,
+        inference_stride=inference_stride,
         seed=seed,
         class_balance=class_balance,
         sentence_loss_weight=sentence_loss_weight,

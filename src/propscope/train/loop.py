@@ -30,6 +30,7 @@ from propscope.detect.predict import Encoded, SpanClassifier, SpanHead, Threshol
 from propscope.detect.runtime import MODEL_FILE
 from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
+from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
@@ -38,6 +39,7 @@ from propscope.train.data import MarkedExample, WindowExample, article_examples,
 from propscope.train.export import export_model
 from propscope.train.model import PropagandaTagger
 from propscope.train.teacher import ensemble_views
+from propscope.train.windowing import WINDOW_DEFAULTS
 
 log = logging.getLogger("propscope.train")
 
@@ -66,9 +68,9 @@ class TrainConfig:
     epochs: int = 3
     learning_rate: float = 8e-5
     batch_size: int = 16
-    window_tokens: int = 254
-    train_stride: int = 200
-    inference_stride: int = 192
+    window_tokens: int = WINDOW_DEFAULTS["window_tokens"]
+    train_stride: int = WINDOW_DEFAULTS["train_stride"]
+    inference_stride: int = WINDOW_DEFAULTS["inference_stride"]
     seed: int = 13
     #: the taxonomy the model learns: semeval2020 (PTC folders) or semeval2023 (its English
     #: folder, split into train and dev by dev-ids.txt)
@@ -448,6 +450,12 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     weights = class_weights(span_targets, config.class_balance, len(names))
     log.info("span class weights %s", [round(float(w), 2) for w in weights])
     model = PropagandaTagger(base, len(names))
+    if config.window_tokens > model.max_window_tokens:
+        raise InputError(
+            f"this encoder reads windows of at most {model.max_window_tokens} word pieces; "
+            f"give --window-tokens {model.max_window_tokens} or fewer (got {config.window_tokens})",
+            path=config.base,
+        )
     if config.init is not None:
         model.load_state_dict(torch.load(Path(config.init) / "checkpoint.pt", weights_only=True))
         log.info("weights from %s", Path(config.init) / "checkpoint.pt")

@@ -38,6 +38,7 @@ from propscope.train.counts import folder_counts
 from propscope.train.edges import fit_edges
 from propscope.train.marked_head import fit_marked_head, fit_naming_head, fit_passage_check
 from propscope.train.triage import LOST_SHARE, fit_triage
+from propscope.train.windowing import WINDOW_DEFAULTS
 
 log = logging.getLogger("propscope.train")
 
@@ -138,6 +139,11 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
         f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
         f"--batch-size {training['batch_size']} --seed {training['seed']}"
+        + "".join(
+            f" --{name.replace('_', '-')} {training[name]}"
+            for name, default in WINDOW_DEFAULTS.items()
+            if training.get(name, default) != default
+        )
         + (f" --scheme {scheme}" if scheme != techniques.DEFAULT_SCHEME else "")
         + f" --class-balance {training.get('class_balance', 0)}"
         + (f" --sentence-loss-weight {weight}" if (weight := training.get("sentence_loss_weight")) else "")
