@@ -67,9 +67,9 @@ def train(
         int,
         typer.Option(
             min=8,
-            help="Word pieces per window, markers aside: 254 fills the 256 positions all-MiniLM-L6-v2 was "
-            "fine-tuned on. An encoder fine-tuned on longer inputs may read more; MiniLM reads up to 510, but "
-            "finds less with them (docs/BENCHMARKS.md).",
+            help="Word pieces per window besides its two special tokens: 254 fills the 256 positions "
+            "all-MiniLM-L6-v2 was fine-tuned on. An encoder fine-tuned on longer inputs may read more; MiniLM "
+            "reads up to 510, but finds less with them (docs/BENCHMARKS.md).",
         ),
     ] = WINDOW_DEFAULTS["window_tokens"],
     train_stride: Annotated[

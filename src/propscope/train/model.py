@@ -45,8 +45,8 @@ class PropagandaTagger(nn.Module):
 
     @property
     def max_window_tokens(self) -> int:
-        """The word pieces a window may hold besides its two markers. RoBERTa-style encoders
-        number positions from their padding id + 1, so they read two fewer than they have."""
+        """The word pieces a window may hold besides its two special tokens. RoBERTa-style
+        encoders number positions from their padding id + 1, so they read two fewer than they have."""
         config = self.encoder.config
         offset = config.pad_token_id + 1 if config.model_type in OFFSET_POSITIONS else 0
         return int(config.max_position_embeddings) - offset - 2
