@@ -26,33 +26,30 @@ sys.path.insert(0, str(REPO / "src"))
 
 from propscope import techniques  # noqa: E402
 from propscope.config import Settings  # noqa: E402
-from propscope.detect.predict import Thresholds  # noqa: E402
-from propscope.detect.tuning import DevTuner, RememberingClassifier  # noqa: E402
+from propscope.detect.tuning import DevTuner  # noqa: E402
 from propscope.detect.windows import load_tokenizer  # noqa: E402
 from propscope.formats.annotated import span_corpus  # noqa: E402
 from propscope.train.base import resolve_base  # noqa: E402
-from propscope.train.loop import (  # noqa: E402
-    RESUME_FILE,
-    SELECTION_THRESHOLDS,
-    TrainConfig,
-    encode_with_torch,
-    network_classifier,
-)
+from propscope.train.loop import RESUME_FILE, TrainConfig, epoch_scores  # noqa: E402
 from propscope.train.model import PropagandaTagger  # noqa: E402
 
 
-def weights(ingredient: str) -> dict[str, torch.Tensor]:
-    """RUN's best epoch, or with ':last' the epoch it ended on."""
-    folder, _, which = ingredient.partition(":")
-    if which == "last":
-        state: dict[str, torch.Tensor] = torch.load(Path(folder) / RESUME_FILE, weights_only=False)["model"]
+def ingredients(recipe: str) -> list[tuple[Path, bool]]:
+    """RUN[:last][+RUN[:last]...] as (run folder, whether its last epoch rather than its best)."""
+    return [(Path(folder), which == "last") for folder, _, which in (i.partition(":") for i in recipe.split("+"))]
+
+
+def weights(folder: Path, last: bool) -> dict[str, torch.Tensor]:
+    """The run's best epoch, or the epoch it ended on."""
+    if last:
+        state: dict[str, torch.Tensor] = torch.load(folder / RESUME_FILE, weights_only=False)["model"]
         return state
-    return dict(torch.load(Path(folder) / "checkpoint.pt", weights_only=True))
+    return dict(torch.load(folder / "checkpoint.pt", weights_only=True))
 
 
 def soup(recipe: str) -> dict[str, torch.Tensor]:
     """The mean of the ingredients' weights (integer buffers, such as position ids, taken as they are)."""
-    states = [weights(ingredient) for ingredient in recipe.split("+")]
+    states = [weights(folder, last) for folder, last in ingredients(recipe)]
     return {
         name: torch.stack([s[name].float() for s in states]).mean(0) if value.is_floating_point() else value
         for name, value in states[0].items()
@@ -65,7 +62,7 @@ def main() -> None:
     parser.add_argument("--windows", default="", help="comma-separated WINDOW/STRIDE pairs (default: the runs' own)")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    first = Path(args.soups[0].split("+")[0].partition(":")[0])
+    first = ingredients(args.soups[0])[0][0]
     training = json.loads((first / "propscope-model.json").read_text(encoding="utf-8"))["training"]
     settings = Settings()
     config = TrainConfig(
@@ -86,20 +83,10 @@ def main() -> None:
     for recipe in args.soups:
         model.load_state_dict(soup(recipe))
         model.eval()
+        shown = " + ".join(folder.name + (":last" if last else "") for folder, last in ingredients(recipe))
         for window, stride in windows:
             reading = replace(config, window_tokens=window, inference_stride=stride)
-            encoded = encode_with_torch(model, dev, tokenizer, reading)
-            classifier = RememberingClassifier(network_classifier(model, tokenizer, reading))
-            f1 = max(
-                (
-                    tuner.score(encoded, classifier, Thresholds(span=t, second_technique=1.1)).f1()
-                    for t in SELECTION_THRESHOLDS
-                ),
-                key=lambda scores: scores["si"],
-            )
-            shown = " + ".join(
-                Path(i.partition(":")[0]).name + (":last" if i.endswith(":last") else "") for i in recipe.split("+")
-            )
+            f1 = epoch_scores(model, tokenizer, reading, dev, tuner).f1()
             figures = " | ".join(f"{f1[k]:.4f}" for k in ("si", "tc", "flc", "sentence"))
             print(f"| {shown} | {window} / {stride} | {figures} |", flush=True)
 

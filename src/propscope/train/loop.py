@@ -31,6 +31,7 @@ from propscope.detect.runtime import MODEL_FILE
 from propscope.detect.tuning import DevTuner, RememberingClassifier
 from propscope.detect.windows import frame_rows, load_tokenizer, special_ids
 from propscope.errors import InputError
+from propscope.evaluation import Evaluation
 from propscope.formats.annotated import span_corpus
 from propscope.formats.ptc import PtcCorpus
 from propscope.train.base import resolve_base, verify_base_weights
@@ -328,6 +329,19 @@ def encode_with_torch(
     return dict(zip(article_ids, encoded, strict=True))
 
 
+def epoch_scores(
+    model: PropagandaTagger, tokenizer: Tokenizer, config: TrainConfig, dev: PtcCorpus, tuner: DevTuner
+) -> Evaluation:
+    """Dev scores of the network as it stands, at the plain span threshold that finds passages
+    best: quick enough for every epoch, and one measure for all of them (tuning comes once, at the end)."""
+    encoded = encode_with_torch(model, dev, tokenizer, config)
+    classifier = RememberingClassifier(network_classifier(model, tokenizer, config))
+    return max(
+        (tuner.score(encoded, classifier, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
+        key=lambda candidate: candidate.f1()["si"],
+    )
+
+
 def selection_key(f1: Mapping[str, float]) -> float:
     """How epochs are compared: finding passages and naming them count alike."""
     return f1["si"] + f1["tc"]
@@ -509,12 +523,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
                 rate = seen_tokens / (time.monotonic() - started)
                 log.info("epoch %d step %d loss %.4f (%.0f tokens/s)", epoch, step, loss.item(), rate)
         model.eval()
-        encoded = encode_with_torch(model, dev_corpus, tokenizer, config)
-        classifier = RememberingClassifier(network_classifier(model, tokenizer, config))
-        scores = max(
-            (tuner.score(encoded, classifier, Thresholds(span=t, second_technique=1.1)) for t in SELECTION_THRESHOLDS),
-            key=lambda candidate: candidate.f1()["si"],
-        )
+        scores = epoch_scores(model, tokenizer, config, dev_corpus, tuner)
         state.history.append({"epoch": epoch, "seconds": round(time.monotonic() - started), **scores.f1()})
         log.info(
             "epoch %d dev (best of span thresholds %s): %s", epoch, SELECTION_THRESHOLDS, json.dumps(state.history[-1])
