@@ -52,6 +52,7 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert taught.returncode == 0, taught.stderr[-2000:]
     assert (student / "teacher-targets-0.npz").is_file()
     assert json.loads((student / "propscope-model.json").read_text())["teachers"][0]["model_id"] == "trained"
+    assert_torch_teacher_reads_as_onnx_does(trained, ptc_dir, student / "teacher-targets-0.npz", tmp_path)
 
     marked = tmp_path / "marked"
     marked_args = ["--span-input", "marked", "--init", str(trained), "--sentence-loss-weight", "1"]
@@ -119,6 +120,44 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     refused = run_cli("rescore", str(trained))
     assert refused.returncode == 1 and "was not made by 'propscope ship'" in refused.stderr
     assert "model folder not found" in run_cli("rescore", str(tmp_path / "nowhere")).stderr
+
+
+def assert_torch_teacher_reads_as_onnx_does(teacher: Path, ptc_dir: Path, onnx_targets: Path, tmp_path: Path) -> None:
+    """A student training on a GPU reads its teacher with torch there: the targets must be the
+    ones ONNX Runtime gives on the CPU (to float rounding)."""
+    import torch
+
+    from propscope.formats.annotated import span_corpus
+    from propscope.train.loop import TorchTeacher
+    from propscope.train.teacher import teacher_views
+
+    corpus = span_corpus(ptc_dir / "train", "semeval2020", "train").first(2)
+    gold = corpus.tc_spans()
+    by_onnx = teacher_views(teacher, corpus.articles, gold, onnx_targets)
+    by_torch = teacher_views(
+        teacher,
+        corpus.articles,
+        gold,
+        tmp_path / "torch-targets.npz",
+        lambda f: TorchTeacher.load(f, torch.device("cpu")),
+    )
+    assert set(by_torch) == set(by_onnx) == set(corpus.articles)
+    for article_id, view in by_onnx.items():
+        np.testing.assert_array_equal(by_torch[article_id].offsets, view.offsets)
+        np.testing.assert_array_equal(by_torch[article_id].ranges, view.ranges)
+        np.testing.assert_allclose(by_torch[article_id].probabilities, view.probabilities, atol=1e-4)
+        np.testing.assert_allclose(by_torch[article_id].span_probabilities, view.span_probabilities, atol=1e-4)
+
+
+def test_teachers_are_read_with_onnx_runtime_on_a_cpu_and_where_they_have_no_torch_weights(tmp_path: Path) -> None:
+    import torch
+
+    from propscope.detect.runtime import default_model_dir
+    from propscope.train.loop import teacher_reader
+
+    assert teacher_reader(torch.device("cpu")) is None
+    on_gpu = teacher_reader(torch.device("cuda"))  # naming the device needs no GPU
+    assert on_gpu is not None and on_gpu(default_model_dir()) is None  # a shipped model: no checkpoint.pt
 
 
 def smoke_config(ptc_dir: Path, **settings: Any) -> TrainConfig:
@@ -234,12 +273,14 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "window_tokens": 510,
         "train_stride": 400,
         "inference_stride": 192,
+        "device": "cuda",
     }
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
         " --class-balance 0.5 --sentence-loss-weight 1.0 --sentence-credit gold --patience 1"
         " && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05 --batch-size 16"
-        " --seed 13 --window-tokens 510 --train-stride 400 --class-balance 0.5 --span-input marked --init runs/first"
+        " --seed 13 --window-tokens 510 --train-stride 400 --class-balance 0.5 --span-input marked --device cuda"
+        " --init runs/first"
     )
 
 
@@ -654,6 +695,34 @@ def test_unknown_span_input_or_sentence_credit_is_refused_with_the_choices(tmp_p
     shipped = run_cli("ship", str(default_model_dir()), "--out", str(tmp_path / "y"), "--span-input", "boxed")
     assert shipped.returncode != 0 and "expected marked (or leave it out)" in shipped.stderr
     assert not (tmp_path / "y").exists()
+
+
+def test_a_device_torch_does_not_have_is_refused_before_any_data_is_read(tmp_path: Path) -> None:
+    import torch
+
+    unknown = run_cli("train", "--out", str(tmp_path / "x"), "--device", "gpu")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: gpu: not a device torch knows; give cpu, cuda, cuda:N or auto"
+    assert not (tmp_path / "x").exists()
+    if not torch.cuda.is_available():
+        absent = run_cli("train", "--out", str(tmp_path / "x"), "--device", "cuda")
+        assert absent.returncode == 1
+        assert absent.stderr.strip() == "error: cuda: torch sees no CUDA GPU here; train with --device cpu (or auto)"
+        assert not (tmp_path / "x").exists()
+
+
+def test_training_on_a_gpu_reads_its_teacher_there_and_exports_a_cpu_model(ptc_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    args = ["train", "--epochs", "1", "--batch-size", "4", "--limit-articles", "2", "--device", "cuda"]
+    assert run_cli(*args, "--out", str(tmp_path / "teacher")).returncode == 0
+    taught = run_cli(*args, "--out", str(tmp_path / "student"), "--teacher", str(tmp_path / "teacher"))
+    assert taught.returncode == 0, taught.stderr[-2000:]
+    assert json.loads((tmp_path / "student" / "propscope-model.json").read_text())["training"]["device"] == "cuda"
+    analysed = run_cli("analyze", "-", "--model", str(tmp_path / "student"), "--format", "json", stdin=TINY_TEXT)
+    assert analysed.returncode == 0, analysed.stderr[-2000:]
 
 
 def test_a_check_can_learn_from_candidates_another_tagger_proposes(tiny_ptc: Path) -> None:

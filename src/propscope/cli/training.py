@@ -140,6 +140,13 @@ def train(
     resume: Annotated[
         bool, typer.Option(help="Continue an interrupted run from OUT/resume.pt (saved after every epoch).")
     ] = False,
+    device: Annotated[
+        str,
+        typer.Option(
+            help="Where to train: cpu (reproducible to the bit), cuda (or cuda:N, a GPU: a large --base "
+            "trains in minutes, and teachers are read there too), or auto (the GPU when torch sees one)."
+        ),
+    ] = "cpu",
 ) -> None:
     """Fine-tune an encoder on PTC train, select the best epoch and thresholds on dev, export ONNX.
 
@@ -149,8 +156,10 @@ def train(
 
     Example: propscope train --out runs/minilm --epochs 3 --seed 13
     """
-    from propscope.train.loop import SENTENCE_CREDITS, SPAN_INPUTS, TrainConfig
+    from propscope.train.loop import SENTENCE_CREDITS, SPAN_INPUTS, TrainConfig, training_device
     from propscope.train.loop import train as run_training
+
+    training_device(device)  # a device that is not there is refused before any data is read
 
     settings = state(ctx).settings
     if scheme not in techniques.SCHEMES:
@@ -197,7 +206,7 @@ def train(
         init=str(init) if init is not None else None,
         patience=patience,
     )
-    summary = run_training(config, out, resume=resume)
+    summary = run_training(config, out, resume=resume, device=device)
     print_json({"thresholds": summary["thresholds"], "dev": {k: v["f1"] for k, v in summary["dev"].items()}})
 
 

@@ -1,6 +1,7 @@
 """Fine-tuning, dev selection, threshold tuning and export: what `propscope train` runs.
 
-Seeded and deterministic on CPU. After every epoch the model is scored on dev with the same
+Seeded and deterministic on CPU; on a GPU (`device`) the same recipe runs many times faster, with
+the small run-to-run differences GPU kernels bring. After every epoch the model is scored on dev with the same
 decoding that inference uses; the best epoch is kept, the SI threshold and second-technique
 threshold are tuned on dev, and the result is exported to ONNX with its tokenizer, span head
 and a model card.
@@ -13,7 +14,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ from propscope.train.counts import corpus_counts
 from propscope.train.data import MarkedExample, WindowExample, article_examples, marked_examples
 from propscope.train.export import export_model
 from propscope.train.model import PropagandaTagger
-from propscope.train.teacher import ensemble_views
+from propscope.train.teacher import TeacherReader, ensemble_views
 from propscope.train.windowing import WINDOW_DEFAULTS
 
 log = logging.getLogger("propscope.train")
@@ -120,6 +121,23 @@ def teacher_summary(folder: Path) -> dict[str, Any]:
     }
 
 
+def training_device(name: str) -> torch.device:
+    """The device `--device` names: "auto" is the GPU when torch sees one, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise InputError("not a device torch knows; give cpu, cuda, cuda:N or auto", path=name) from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("torch sees no CUDA GPU here; train with --device cpu (or auto)", path=name)
+    return device
+
+
+def device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -198,13 +216,13 @@ def sentence_loss(
     inside = sentences >= 0
     groups, count = sentences[inside], int(sentences.max()) + 1
     presence, gold = logits[..., 0][inside], labels[..., 0][inside]
-    floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype)
+    floor = torch.full((count,), torch.finfo(logits.dtype).min, dtype=logits.dtype, device=logits.device)
     judged = floor.scatter_reduce(0, groups, presence, "amax")  # the strongest token's logit
-    target = torch.zeros(count, dtype=labels.dtype).scatter_reduce(0, groups, gold, "amax")
+    target = torch.zeros(count, dtype=labels.dtype, device=labels.device).scatter_reduce(0, groups, gold, "amax")
     holds, in_span = target > 0.5, gold > 0.5
 
     def per_sentence_sum(values: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(count, dtype=values.dtype).scatter_add(0, groups, values)
+        return torch.zeros(count, dtype=values.dtype, device=values.device).scatter_add(0, groups, values)
 
     in_gold = floor.scatter_reduce(0, groups, torch.where(in_span, presence, floor[0]), "amax")
     weights = in_span.to(presence.dtype)
@@ -247,8 +265,9 @@ def marked_spans(
     inference) and their target distributions."""
     if not batch:
         return None
+    device = device_of(model)
     ids, mask = frame_rows([example.item.ids for example in batch], *specials)
-    _, hidden = model(torch.from_numpy(ids), torch.from_numpy(mask))
+    _, hidden = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
     rows, targets = [], []
     for row, example in enumerate(batch):
         item = example.item
@@ -257,13 +276,13 @@ def marked_spans(
                 [
                     hidden[row, item.first : item.last].mean(0),
                     hidden[row, : len(item.ids) + 2].mean(0),
-                    torch.from_numpy(example.features),
+                    torch.from_numpy(example.features).to(device),
                 ]
             )
         )
         one_hot = np.eye(model.techniques, dtype=np.float32)[example.technique]
         targets.append(mixed(one_hot, example.soft, distill_weight))
-    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets))
+    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets)).to(device)
 
 
 def pooled_spans(
@@ -274,11 +293,12 @@ def pooled_spans(
     for row, example in enumerate(batch):
         for span in example.spans:
             vectors = hidden[row, span.first : span.last]
-            rows.append(torch.cat([vectors.mean(0), vectors.max(0).values, torch.from_numpy(span.features)]))
+            features = torch.from_numpy(span.features).to(hidden.device)
+            rows.append(torch.cat([vectors.mean(0), vectors.max(0).values, features]))
             targets.append(mixed(np.eye(model.techniques, dtype=np.float32)[span.technique], span.soft, distill_weight))
     if not rows:
         return None
-    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets))
+    return model.span_logits(torch.stack(rows)), torch.from_numpy(np.stack(targets)).to(hidden.device)
 
 
 def head_to_numpy(layers: nn.Sequential, names: tuple[str, ...]) -> SpanHead:
@@ -286,10 +306,10 @@ def head_to_numpy(layers: nn.Sequential, names: tuple[str, ...]) -> SpanHead:
     first, last = layers[0], layers[3]
     assert isinstance(first, nn.Linear) and isinstance(last, nn.Linear)
     return SpanHead(
-        w1=first.weight.detach().numpy().copy(),
-        b1=first.bias.detach().numpy().copy(),
-        w2=last.weight.detach().numpy().copy(),
-        b2=last.bias.detach().numpy().copy(),
+        w1=first.weight.detach().cpu().numpy().copy(),
+        b1=first.bias.detach().cpu().numpy().copy(),
+        w2=last.weight.detach().cpu().numpy().copy(),
+        b2=last.bias.detach().cpu().numpy().copy(),
         names=names,
     )
 
@@ -298,10 +318,12 @@ def torch_run(model: PropagandaTagger) -> EncoderRun:
     """The network as the (input_ids, attention_mask) -> (probabilities, hidden) function
     that inference code calls."""
 
+    device = device_of(model)
+
     def run(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with torch.inference_mode():
-            logits, hidden = model(torch.from_numpy(ids), torch.from_numpy(mask))
-        return torch.sigmoid(logits).numpy(), hidden.numpy()
+            logits, hidden = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+        return torch.sigmoid(logits).cpu().numpy(), hidden.cpu().numpy()
 
     return run
 
@@ -312,13 +334,12 @@ def network_classifier(model: PropagandaTagger, tokenizer: Tokenizer, config: Tr
     return span_classifier(config.span_input, head, MarkedReader(tokenizer, torch_run(model)))
 
 
-def encode_with_torch(
-    model: PropagandaTagger, corpus: PtcCorpus, tokenizer: Tokenizer, config: TrainConfig
-) -> dict[str, Encoded]:
-    """Encoder outputs for every article of a folder, cut and stitched as inference does."""
-    article_ids = list(corpus.articles)
-    encoded = encode_texts(
-        [corpus.articles[aid].text for aid in article_ids],
+def encode_texts_with_torch(
+    model: PropagandaTagger, texts: list[str], tokenizer: Tokenizer, config: TrainConfig
+) -> list[Encoded]:
+    """Encoder outputs for each text, cut into windows and stitched as inference does."""
+    return encode_texts(
+        texts,
         tokenizer,
         torch_run(model),
         window_tokens=config.window_tokens,
@@ -326,7 +347,51 @@ def encode_with_torch(
         specials=special_ids(tokenizer),
         channels=1 + len(techniques.scheme(config.scheme).names),
     )
+
+
+def encode_with_torch(
+    model: PropagandaTagger, corpus: PtcCorpus, tokenizer: Tokenizer, config: TrainConfig
+) -> dict[str, Encoded]:
+    """Encoder outputs for every article of a folder."""
+    article_ids = list(corpus.articles)
+    encoded = encode_texts_with_torch(model, [corpus.articles[aid].text for aid in article_ids], tokenizer, config)
     return dict(zip(article_ids, encoded, strict=True))
+
+
+@dataclass(frozen=True)
+class TorchTeacher:
+    """A teacher run folder read with torch on the training device rather than with ONNX Runtime
+    on the CPU: on a GPU, a large teacher's pass over the training articles takes seconds."""
+
+    model: PropagandaTagger
+    tokenizer: Tokenizer
+    config: TrainConfig
+
+    @classmethod
+    def load(cls, folder: Path, device: torch.device) -> TorchTeacher:
+        stored = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))["training"]
+        known = {f.name for f in fields(TrainConfig)}
+        settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items() if k in known}
+        config = TrainConfig(**settings)
+        model = PropagandaTagger(resolve_base(config.base), len(techniques.scheme(config.scheme).names))
+        model.load_state_dict(torch.load(folder / "checkpoint.pt", weights_only=True, map_location="cpu"))
+        return cls(model.to(device).eval(), load_tokenizer(str(folder / "tokenizer.json")), config)
+
+    def encode_many(self, texts: Sequence[str]) -> list[Encoded]:
+        return encode_texts_with_torch(self.model, list(texts), self.tokenizer, self.config)
+
+    @property
+    def classifier(self) -> SpanClassifier:
+        return network_classifier(self.model, self.tokenizer, self.config)
+
+
+def teacher_reader(device: torch.device) -> Callable[[Path], TeacherReader | None] | None:
+    """How teachers are read when training on `device`: with ONNX Runtime, as inference reads
+    them, on the CPU (None) and for a folder without torch weights (a shipped model); with torch
+    on that device otherwise."""
+    if device.type == "cpu":
+        return None
+    return lambda folder: TorchTeacher.load(folder, device) if (folder / "checkpoint.pt").is_file() else None
 
 
 def epoch_scores(
@@ -400,7 +465,7 @@ def load_state(
     config: TrainConfig,
 ) -> TrainingState:
     """Restore a run saved by `save_state`; refuses a file written for another configuration."""
-    saved = torch.load(path, weights_only=False)
+    saved = torch.load(path, weights_only=False, map_location="cpu")
     defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
     wanted, written = asdict(config), defaults | saved["config"]  # a field added since keeps its default
     if written != wanted:
@@ -414,11 +479,12 @@ def load_state(
     return TrainingState(**saved["state"])
 
 
-def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, Any]:
-    """Train, select the best epoch on dev, tune thresholds, export; returns the run summary.
+def train(config: TrainConfig, out: Path, *, resume: bool = False, device: str = "cpu") -> dict[str, Any]:
+    """Train on `device`, select the best epoch on dev, tune thresholds, export; returns the run summary.
 
-    With `resume`, a run interrupted after some epochs continues from `out/resume.pt` and ends
-    with the same weights it would have reached uninterrupted."""
+    With `resume`, a run interrupted after some epochs continues from `out/resume.pt` and, on
+    the CPU, ends with the same weights it would have reached uninterrupted."""
+    on = training_device(device)
     set_seed(config.seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     base = resolve_base(config.base)
@@ -433,7 +499,9 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     gold = train_corpus.tc_spans()
     out.mkdir(parents=True, exist_ok=True)
     teachers = (
-        ensemble_views([Path(t) for t in config.teacher], train_corpus.articles, gold, out) if config.teacher else {}
+        ensemble_views([Path(t) for t in config.teacher], train_corpus.articles, gold, out, teacher_reader(on))
+        if config.teacher
+        else {}
     )
     examples = [
         example
@@ -461,7 +529,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     span_targets = (
         [m.technique for m in marked] if marked else [s.technique for example in examples for s in example.spans]
     )
-    weights = class_weights(span_targets, config.class_balance, len(names))
+    weights = class_weights(span_targets, config.class_balance, len(names)).to(on)
     log.info("span class weights %s", [round(float(w), 2) for w in weights])
     model = PropagandaTagger(base, len(names))
     if config.window_tokens > model.max_window_tokens:
@@ -471,8 +539,10 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
             path=config.base,
         )
     if config.init is not None:
-        model.load_state_dict(torch.load(Path(config.init) / "checkpoint.pt", weights_only=True))
+        model.load_state_dict(torch.load(Path(config.init) / "checkpoint.pt", weights_only=True, map_location="cpu"))
         log.info("weights from %s", Path(config.init) / "checkpoint.pt")
+    model.to(on)
+    log.info("training on %s", on)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     steps_per_epoch = math.ceil(len(examples) / config.batch_size)
     steps = config.epochs * steps_per_epoch
@@ -498,7 +568,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         started, seen_tokens = time.monotonic(), 0
         marked_batches = iter(dealt(marked, steps_per_epoch, rng))
         for step, batch in enumerate(batches(examples, config.batch_size, rng), start=1):
-            ids, mask, labels, valid, sentences = collate(batch, specials, config.distill_weight)
+            ids, mask, labels, valid, sentences = (t.to(on) for t in collate(batch, specials, config.distill_weight))
             logits, hidden = model(ids, mask)
             loss = token_loss(logits, labels, valid)
             if config.sentence_loss_weight:
@@ -530,7 +600,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
         )
         key = selection_key(scores.f1())
         if key > state.best_key:
-            state.best_key, state.best_state = key, {k: v.detach().clone() for k, v in model.state_dict().items()}
+            state.best_key, state.best_state = key, {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             torch.save(state.best_state, out / "checkpoint.pt")
         state.epoch, state.rng_state = epoch, rng.getstate()
         save_state(out / RESUME_FILE, state, model, optimiser, schedule, config)
@@ -542,7 +612,7 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     )
     log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {
-        "config": asdict(config) | {"base_sha256": base_sha256},
+        "config": asdict(config) | {"base_sha256": base_sha256, "device": on.type},
         "history": state.history,
         "thresholds": asdict(thresholds),
         "calibration": calibration.to_dict(),
@@ -551,5 +621,5 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False) -> dict[str, 
     }
     if config.teacher:
         summary["teachers"] = [teacher_summary(Path(folder)) for folder in config.teacher]
-    export_model(model, head_to_numpy(model.span_head, names), base, out, summary)
+    export_model(model.cpu(), head_to_numpy(model.span_head, names), base, out, summary)
     return summary

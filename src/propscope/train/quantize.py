@@ -156,6 +156,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
         + (f" --patience {training['patience']}" if training.get("patience") else "")
+        + (f" --device {device}" if (device := training.get("device", "cpu")) != "cpu" else "")
     )
     if not training.get("init"):
         return command

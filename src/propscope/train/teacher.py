@@ -1,7 +1,8 @@
 """Trained teacher models' soft targets for distillation into a student.
 
 The teacher (for example all-mpnet-base-v2 fine-tuned by `propscope train`, five times the
-student's size) is run once over the training articles with ONNX Runtime. Its per-token
+student's size) is run once over the training articles: with ONNX Runtime, as inference runs it,
+or, when the student trains on a GPU, with torch there (a `TeacherReader`). Its per-token
 probabilities are kept with its own character offsets, so a student with another tokenizer
 can take them over by character position; its span head's technique probabilities are kept
 for every gold span. The student then learns from a mix of gold labels and these softer
@@ -13,16 +14,27 @@ than any one of them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from propscope.article import Article, Span
+from propscope.detect.predict import Encoded, SpanClassifier
 
 log = logging.getLogger("propscope.train")
+
+
+class TeacherReader(Protocol):
+    """What reads a teacher: its encoder over whole articles and its span classifier."""
+
+    def encode_many(self, texts: Sequence[str]) -> list[Encoded]: ...
+
+    @property
+    def classifier(self) -> SpanClassifier: ...
 
 
 @dataclass(frozen=True)
@@ -62,21 +74,29 @@ class EnsembleView:
 
 
 def ensemble_views(
-    folders: Sequence[Path], articles: dict[str, Article], gold: dict[str, list[Span]], cache_folder: Path
+    folders: Sequence[Path],
+    articles: dict[str, Article],
+    gold: dict[str, list[Span]],
+    cache_folder: Path,
+    reader: Callable[[Path], TeacherReader | None] | None = None,
 ) -> dict[str, EnsembleView]:
     """Every teacher's views of every article (each cached as teacher-targets-<n>.npz), averaged."""
     per_teacher = [
-        teacher_views(folder, articles, gold, cache_folder / f"teacher-targets-{number}.npz")
+        teacher_views(folder, articles, gold, cache_folder / f"teacher-targets-{number}.npz", reader)
         for number, folder in enumerate(folders)
     ]
     return {article_id: EnsembleView(tuple(views[article_id] for views in per_teacher)) for article_id in articles}
 
 
 def teacher_views(
-    folder: Path, articles: dict[str, Article], gold: dict[str, list[Span]], cache: Path
+    folder: Path,
+    articles: dict[str, Article],
+    gold: dict[str, list[Span]],
+    cache: Path,
+    reader: Callable[[Path], TeacherReader | None] | None = None,
 ) -> dict[str, TeacherView]:
-    """Run the teacher model folder over the articles; the results are cached in `cache`, so a
-    resumed run does not pay for them again.
+    """Run the teacher model folder over the articles, with what `reader` makes of it or else
+    ONNX Runtime; the results are cached in `cache`, so a resumed run does not pay for them again.
 
     ONNX Runtime shares the process with torch here, so its threads must not spin."""
     if cache.is_file():
@@ -86,7 +106,7 @@ def teacher_views(
             return {aid: views[aid] for aid in articles}
     from propscope.detect.runtime import ModelRuntime
 
-    teacher = ModelRuntime.load(folder, spin=False)
+    teacher = (reader(folder) if reader is not None else None) or ModelRuntime.load(folder, spin=False)
     views = {}
     for number, (article_id, article) in enumerate(articles.items(), start=1):
         encoded = teacher.encode_many([article.text])[0]
