@@ -65,9 +65,8 @@ def main() -> None:
     first = ingredients(args.soups[0])[0][0]
     training = json.loads((first / "propscope-model.json").read_text(encoding="utf-8"))["training"]
     settings = Settings()
-    config = TrainConfig(
-        **{k: v for k, v in training.items() if k != "base_sha256"}
-        | {"dev_dir": str(settings.dev_folder(training.get("scheme", techniques.DEFAULT_SCHEME)))}
+    config = TrainConfig.from_stored(
+        training, dev_dir=str(settings.dev_folder(training.get("scheme", techniques.DEFAULT_SCHEME)))
     )
     names = techniques.scheme(config.scheme).names
     base = resolve_base(config.base)

@@ -160,6 +160,15 @@ def test_teachers_are_read_with_onnx_runtime_on_a_cpu_and_where_they_have_no_tor
     assert on_gpu is not None and on_gpu(default_model_dir()) is None  # a shipped model: no checkpoint.pt
 
 
+def test_a_stored_training_config_is_read_back_without_what_the_run_recorded_beside_it() -> None:
+    from propscope.train.loop import TrainConfig
+
+    stored = {"base": "minilm", "train_dir": "t", "dev_dir": "d", "seed": 29, "teacher": ["runs/mpnet"]}
+    recorded = {"base_sha256": "53aa", "device": "cuda"}  # in the run's summary, not settings of TrainConfig
+    config = TrainConfig.from_stored(stored | recorded, dev_dir="elsewhere")
+    assert config == TrainConfig(base="minilm", train_dir="t", dev_dir="elsewhere", seed=29, teacher=("runs/mpnet",))
+
+
 def smoke_config(ptc_dir: Path, **settings: Any) -> TrainConfig:
     """Seconds of training: two articles, batches of four."""
     from propscope.train.loop import TrainConfig

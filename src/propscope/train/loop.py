@@ -103,6 +103,17 @@ class TrainConfig:
     #: stays the one `epochs` plans, so a stopped run holds the same weights as the full run did then
     patience: int | None = None
 
+    @classmethod
+    def from_stored(cls, training: Mapping[str, Any], **changes: Any) -> TrainConfig:
+        """The config a run folder's propscope-model.json keeps under "training", which also holds
+        what the run recorded beside it (the base's SHA-256, the device) and lists where JSON has
+        no tuples."""
+        known = {f.name for f in fields(cls)}
+        settings: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in training.items() if k in known
+        }
+        return cls(**settings | changes)
+
     def __post_init__(self) -> None:
         if self.span_input not in SPAN_INPUTS:
             raise ValueError(f"span_input must be one of {', '.join(SPAN_INPUTS)}, got {self.span_input!r}")
@@ -369,10 +380,7 @@ class TorchTeacher:
 
     @classmethod
     def load(cls, folder: Path, device: torch.device) -> TorchTeacher:
-        stored = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))["training"]
-        known = {f.name for f in fields(TrainConfig)}
-        settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in stored.items() if k in known}
-        config = TrainConfig(**settings)
+        config = TrainConfig.from_stored(json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))["training"])
         model = PropagandaTagger(resolve_base(config.base), len(techniques.scheme(config.scheme).names))
         model.load_state_dict(torch.load(folder / "checkpoint.pt", weights_only=True, map_location="cpu"))
         return cls(model.to(device).eval(), load_tokenizer(str(folder / "tokenizer.json")), config)
