@@ -69,7 +69,9 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     )
     refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--train-stride", "300")
     assert refused.returncode != 0 and "at most --window-tokens (254)" in refused.stderr
-    refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--window-tokens", "600")
+    # refused before the teacher's pass and the data (minutes on a real corpus): the folder
+    # given as teacher is no model, and its error would come first otherwise
+    refused = run_cli(*args[:2], str(tmp_path / "x"), *args[3:], "--window-tokens", "600", "--teacher", str(tmp_path))
     assert refused.returncode == 1 and refused.stderr.strip().endswith(
         "this encoder reads windows of at most 510 word pieces; give --window-tokens 510 or fewer (got 600)"
     )

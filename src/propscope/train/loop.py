@@ -39,7 +39,7 @@ from propscope.train.base import resolve_base, verify_base_weights
 from propscope.train.counts import corpus_counts
 from propscope.train.data import MarkedExample, WindowExample, article_examples, marked_examples
 from propscope.train.export import export_model
-from propscope.train.model import PropagandaTagger
+from propscope.train.model import PropagandaTagger, base_window_limit
 from propscope.train.teacher import TeacherReader, ensemble_views
 from propscope.train.windowing import WINDOW_DEFAULTS
 
@@ -372,7 +372,10 @@ def encode_with_torch(
 @dataclass(frozen=True)
 class TorchTeacher:
     """A teacher run folder read with torch on the training device rather than with ONNX Runtime
-    on the CPU: on a GPU, a large teacher's pass over the training articles takes seconds."""
+    on the CPU, where a large teacher's pass over the training articles would take the GPU
+    machine's CPU its time. The pass still goes article by article (one article's windows per
+    call, as inference reads them), so runs that share a teacher should share its cached targets
+    (`benchmarks/gpu_teacher.sh` copies them) rather than each making them."""
 
     model: PropagandaTagger
     tokenizer: Tokenizer
@@ -498,6 +501,12 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False, device: str =
     base = resolve_base(config.base)
     base_sha256 = verify_base_weights(base)
     log.info("base %s, weights SHA-256 %s", base, base_sha256)
+    if config.window_tokens > (limit := base_window_limit(base)):
+        raise InputError(
+            f"this encoder reads windows of at most {limit} word pieces; "
+            f"give --window-tokens {limit} or fewer (got {config.window_tokens})",
+            path=config.base,
+        )
     tokenizer_path = str(Path(base) / "tokenizer.json")
     tokenizer = load_tokenizer(tokenizer_path)
     specials = special_ids(tokenizer)
@@ -540,12 +549,6 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False, device: str =
     weights = class_weights(span_targets, config.class_balance, len(names)).to(on)
     log.info("span class weights %s", [round(float(w), 2) for w in weights])
     model = PropagandaTagger(base, len(names))
-    if config.window_tokens > model.max_window_tokens:
-        raise InputError(
-            f"this encoder reads windows of at most {model.max_window_tokens} word pieces; "
-            f"give --window-tokens {model.max_window_tokens} or fewer (got {config.window_tokens})",
-            path=config.base,
-        )
     if config.init is not None:
         model.load_state_dict(torch.load(Path(config.init) / "checkpoint.pt", weights_only=True, map_location="cpu"))
         log.info("weights from %s", Path(config.init) / "checkpoint.pt")

@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import AutoModel
+from transformers import AutoConfig, AutoModel
 
 from propscope.detect.features import N_FEATURES
 
 #: encoder types whose position ids start after the padding id
 OFFSET_POSITIONS = frozenset({"roberta", "xlm-roberta", "camembert", "mpnet"})
+
+
+def base_window_limit(base: str) -> int:
+    """The word pieces a window of the base model folder or name may hold besides its two
+    special tokens, read from its configuration alone, so that a window it cannot read is
+    refused before any weights or data are loaded. RoBERTa-style encoders number positions
+    from their padding id + 1, so they read two fewer than they have."""
+    config = AutoConfig.from_pretrained(base)
+    offset = config.pad_token_id + 1 if config.model_type in OFFSET_POSITIONS else 0
+    return int(config.max_position_embeddings) - offset - 2
 
 
 def span_head_layers(inputs: int, hidden: int, techniques: int, dropout: float) -> nn.Sequential:
@@ -42,14 +52,6 @@ class PropagandaTagger(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.token_head = nn.Linear(hidden, 1 + techniques)
         self.span_head = span_head_layers(2 * hidden + N_FEATURES, hidden, techniques, dropout)
-
-    @property
-    def max_window_tokens(self) -> int:
-        """The word pieces a window may hold besides its two special tokens. RoBERTa-style
-        encoders number positions from their padding id + 1, so they read two fewer than they have."""
-        config = self.encoder.config
-        offset = config.pad_token_id + 1 if config.model_type in OFFSET_POSITIONS else 0
-        return int(config.max_position_embeddings) - offset - 2
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Token logits (batch, seq, 15) and hidden states (batch, seq, hidden)."""
