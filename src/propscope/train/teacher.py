@@ -107,12 +107,13 @@ def teacher_views(
     from propscope.detect.runtime import ModelRuntime
 
     teacher = (reader(folder) if reader is not None else None) or ModelRuntime.load(folder, spin=False)
+    classifier = teacher.classifier  # built from the model on each access, so once for all articles
     views = {}
     for number, (article_id, article) in enumerate(articles.items(), start=1):
         encoded = teacher.encode_many([article.text])[0]
         ranges = sorted({(s.start, s.end) for s in gold[article_id]})
         span_probabilities = (
-            teacher.classifier.probabilities(article.text, encoded, ranges)
+            classifier.probabilities(article.text, encoded, ranges)
             if len(encoded.tokens)
             else np.zeros((0, encoded.probabilities.shape[1] - 1), np.float32)
         )
