@@ -65,13 +65,14 @@ def main() -> None:
     folds = [(ModelRuntime.load(Path(t), spin=False), span_corpus(Path(f), runtime.scheme, "train")) for t, f in pairs]
     dev = span_corpus(args.ptc_dir / "dev", runtime.scheme, "dev")
     gold = dev.si_spans()
-    passages = {}  # article: (text, token offsets, reported ranges, their edge vectors)
+    passages = {}  # article: (text, token offsets, reported ranges, their scores, their edge vectors)
     for article_id, article in sorted(dev.articles.items()):
         encoded = runtime.encode_many([article.text])[0]
-        ranges = sorted({(s.start, s.end) for s in runtime.spans(article.text, encoded)})
+        scored = {(s.start, s.end): s.score for s in runtime.spans(article.text, encoded)}
+        ranges = sorted(scored)
         vectors = runtime.reader.readings_with_edges(article.text, ranges)[1]
-        passages[article_id] = (article.text, encoded.tokens.offsets, ranges, vectors)
-    unmoved = {a: ranges for a, (_, _, ranges, _) in passages.items()}
+        passages[article_id] = (article.text, encoded.tokens.offsets, ranges, [scored[r] for r in ranges], vectors)
+    unmoved = {a: ranges for a, (_, _, ranges, _, _) in passages.items()}
     rows = []
     for weight in args.precision_weights:
         examples = EdgeExamples.joined([edge_examples(runtime, tagger, corpus, weight) for tagger, corpus in folds])
@@ -80,9 +81,10 @@ def main() -> None:
             fitted = fit_edge_model(examples, ridge)
             for margin in args.margins:
                 model, moved, count = replace(fitted, margin=margin), {}, 0
-                for article_id, (text, offsets, ranges, vectors) in passages.items():
-                    moved[article_id] = without_overlaps(ranges, model.moved(text, offsets, ranges, vectors))
-                    count += sum(a != b for a, b in zip(ranges, moved[article_id], strict=True))
+                for article_id, (text, offsets, ranges, scores, vectors) in passages.items():
+                    reported = without_overlaps(text, ranges, model.moved(text, offsets, ranges, vectors), scores)
+                    moved[article_id] = [r for r in reported if r is not None]
+                    count += sum(a != b for a, b in zip(ranges, reported, strict=True))
                 si = metrics.span_identification(gold, moved)
                 rows.append(
                     {

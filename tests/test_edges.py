@@ -80,22 +80,59 @@ def test_each_edge_takes_its_best_move_over_the_margin(offsets: np.ndarray) -> N
     assert model.move(np.asarray([0.1, 0.3, 0, 0, 0, 0, 0.4, 0], np.float32), {(0, 0), (-1, 0), (0, 1)}) == (0, 1)
 
 
-def test_a_moved_passage_that_would_overlap_another_keeps_its_edges() -> None:
-    original = [(0, 10), (12, 20), (30, 40)]
-    assert without_overlaps(original, [(0, 11), (14, 20), (25, 45)]) == [(0, 11), (14, 20), (25, 45)]
-    assert without_overlaps(original, [(0, 13), (12, 20), (30, 40)]) == original
-    # keeping the second's edges makes it overlap the first's move: both keep theirs
-    assert without_overlaps(original, [(0, 13), (14, 31), (25, 40)]) == original
+def test_a_passage_yields_to_higher_scored_ones_only() -> None:
+    elites, stole, harbour = at("corrupt elites"), at("stole"), at("our harbour again")
+    # no overlap: every passage as moved
+    moved = [at("the corrupt elites"), stole, at("harbour again")]
+    assert without_overlaps(TEXT, [elites, stole, harbour], moved, [0.5, 0.6, 0.7]) == moved
+    # the higher-scored move wins; the lower one keeps its original range where that is free
+    moved = [at("corrupt elites stole"), at("stole our"), harbour]
+    assert without_overlaps(TEXT, [elites, stole, harbour], moved, [0.9, 0.5, 0.7]) == [
+        at("corrupt elites stole"),
+        None,  # "stole" is inside the first passage's move: nothing of it is left
+        harbour,
+    ]
+    assert without_overlaps(TEXT, [elites, stole, harbour], moved, [0.5, 0.9, 0.7]) == [
+        elites,
+        at("stole our"),
+        at("harbour again"),  # the words "stole our" leaves it
+    ]
+    # a higher move reaching into a lower passage leaves it the words it does not take
+    assert without_overlaps(TEXT, [elites, harbour], [at("corrupt elites stole our"), harbour], [0.9, 0.5]) == [
+        at("corrupt elites stole our"),
+        at("harbour again"),
+    ]
+    # only function words left: dropped
+    assert without_overlaps(
+        TEXT, [elites, at("our harbour")], [at("corrupt elites stole our harbour"), at("our harbour")], [0.9, 0.5]
+    ) == [
+        at("corrupt elites stole our harbour"),
+        None,
+    ]
+
+
+def test_lowering_the_threshold_adds_passages_and_moves_none() -> None:
+    original = [at("corrupt elites"), at("stole"), at("our harbour again")]
+    moved = [at("corrupt elites stole"), at("stole our"), at("harbour again")]
+    scores = [0.9, 0.5, 0.7]
+    everything = dict(zip(original, without_overlaps(TEXT, original, moved, scores), strict=True))
+    for threshold in (0.6, 0.8):
+        kept = [i for i, score in enumerate(scores) if score >= threshold]
+        above = without_overlaps(TEXT, [original[i] for i in kept], [moved[i] for i in kept], [scores[i] for i in kept])
+        assert above == [everything[original[i]] for i in kept]
 
 
 class MovingClassifier:
-    """Reports every candidate at the range given for it in `moved`, with score 0.9."""
+    """Reports every candidate at the range given for it in `moved`, with its score in `scores` (else 0.9)."""
 
     names = TECHNIQUE_NAMES
     check_weight = 0.0
 
-    def __init__(self, moved: dict[tuple[int, int], tuple[int, int]]) -> None:
+    def __init__(
+        self, moved: dict[tuple[int, int], tuple[int, int]], scores: dict[tuple[int, int], float] | None = None
+    ) -> None:
         self.moved = moved
+        self.scores = scores or {}
 
     def probabilities(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> np.ndarray:
         return np.tile(np.eye(len(TECHNIQUE_NAMES), dtype=np.float32)[0], (len(ranges), 1))
@@ -103,7 +140,7 @@ class MovingClassifier:
     def read(self, text: str, encoded: Encoded, passages: Sequence[tuple[int, int, float]]) -> PassagesRead:
         ranges = [(s, e) for s, e, _ in passages]
         return PassagesRead(
-            np.full(len(passages), 0.9, np.float32),
+            np.asarray([self.scores.get(r, 0.9) for r in ranges], np.float32),
             self.probabilities(text, encoded, ranges),
             [self.moved.get(r, r) for r in ranges],
         )
@@ -122,9 +159,12 @@ def test_spans_are_reported_where_the_classifier_moved_them_and_never_overlap(of
     moved = MovingClassifier({at("corrupt elites"): at("the corrupt elites"), at("harbour"): at("our harbour")})
     found = [TEXT[s.start : s.end] for s in find_spans(TEXT, encoded, moved, thresholds)]
     assert found == ["the corrupt elites", "our harbour"]
-    onto = MovingClassifier({at("corrupt elites"): at("corrupt elites stole our harbour")})
-    found = [TEXT[s.start : s.end] for s in find_spans(TEXT, encoded, onto, thresholds)]
-    assert found == ["corrupt elites", "harbour"]  # the move would flag "harbour" twice
+    onto = {at("corrupt elites"): at("corrupt elites stole our harbour")}
+    found = [TEXT[s.start : s.end] for s in find_spans(TEXT, encoded, MovingClassifier(onto), thresholds)]
+    assert found == ["corrupt elites stole our harbour"]  # "harbour", scored no higher, is not flagged twice
+    harbour_higher = MovingClassifier(onto, {at("harbour"): 0.95})
+    found = [TEXT[s.start : s.end] for s in find_spans(TEXT, encoded, harbour_higher, thresholds)]
+    assert found == ["corrupt elites", "harbour"]  # the move would take a word of a passage scored higher
 
 
 def test_a_move_gains_what_the_official_score_counts_with_precision_twice() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from pathlib import Path
 
+from rich.console import Console
+
 from propscope.article import Analysis, Article, Span
 from propscope.report.html import assign_lanes, marked_text, render_report, report_script_hash, safe_link
+from propscope.report.terminal import clipped, summary_table
 from tests.conftest import run_cli
 
 TEXT = "The corrupt elites lied again."
@@ -130,3 +134,15 @@ def test_cli_report_bad_input_leaves_no_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: {tmp_path / 'missing.txt'}: no such file or folder; check the path"
     assert not out.exists()
+
+
+def test_terminal_summary_cuts_a_long_example_at_a_word_not_inside_one() -> None:
+    text = "If this bill stands, crime will flood our streets and no neighbourhood will ever be safe again."
+    article = Article(id="a-2", text=text)
+    analysis = Analysis(article, (Span(13, len(text) - 1, "Appeal_to_fear-prejudice", 0.8),))
+    console = Console(file=io.StringIO(), width=200, no_color=True)
+    console.print(summary_table(analysis))
+    printed = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "stands, crime will flood our streets and no neighbourhood will ever be safe…" in printed
+    assert clipped("a short passage", 80) == "a short passage"
+    assert clipped("one, two, three", 10) == "one, two…"

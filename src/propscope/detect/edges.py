@@ -9,15 +9,15 @@ passage, has vectors at and around both markers that do. A ridge regression per 
 the move would raise the passage's share of what annotators marked; each edge takes its best
 move when the estimate clears a margin. A move must give a range that decoding would have
 reported as it is: whole words, one line, not opening or closing on a word a phrase does not
-start or end with, not only function words. Moved passages that would overlap another
-reported passage keep their edges, so a phrase is never flagged twice.
+start or end with, not only function words. Of two passages that would overlap, the one scored
+lower yields (`without_overlaps`), so a phrase is never flagged twice and a passage's edges never
+depend on weaker passages: lowering the threshold adds passages and moves none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -116,17 +116,36 @@ class EdgeModel:
         return cls(LinearMap.load(path, f"propscope edges {path.parent} --out-of-fold TAGGER=FOLDER"), margin)
 
 
-def without_overlaps(original: Sequence[tuple[int, int]], moved: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`moved` ranges, except that one overlapping another keeps its `original` range (the
-    originals never overlap); repeated until none overlaps, since keeping one can uncover another."""
-    ranges = list(moved)
-    changed = True
-    while changed:
-        changed = False
-        order = sorted(range(len(ranges)), key=lambda i: ranges[i])
-        for i, j in pairwise(order):
-            if ranges[j][0] < ranges[i][1]:
-                for k in (i, j):
-                    if ranges[k] != original[k]:
-                        ranges[k], changed = original[k], True
-    return ranges
+def without_overlaps(
+    text: str, original: Sequence[tuple[int, int]], moved: Sequence[tuple[int, int]], scores: Sequence[float]
+) -> list[tuple[int, int] | None]:
+    """Each passage's range as reported: its `moved` range, unless that overlaps a passage
+    scored higher, when it keeps its `original` range (the originals never overlap); when a
+    higher one's move reaches into that too, it keeps the words left to it, or is dropped
+    (None) when what is left is not worth reporting on its own. Passages yield to higher ones
+    only, so where a passage is reported never depends on passages scored under it: lowering
+    the threshold adds passages and moves none."""
+    placed: list[tuple[int, int]] = []
+    result: list[tuple[int, int] | None] = [None] * len(original)
+    for i in sorted(range(len(original)), key=lambda k: (-scores[k], original[k])):
+        kept = next((r for r in (moved[i], original[i]) if not any(_overlap(r, p) for p in placed)), None)
+        kept = kept or _left_to(text, original[i], placed)
+        if kept is not None:
+            placed.append(kept)
+        result[i] = kept
+    return result
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _left_to(text: str, span: tuple[int, int], placed: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """What of `span` the `placed` ranges leave (each reaches in from one side: an edge moves
+    by a word or two), as decoding would report it, or None."""
+    start, end = span
+    for p_start, p_end in placed:
+        if _overlap((start, end), (p_start, p_end)):
+            start, end = (max(start, p_end), end) if p_start <= start else (start, min(end, p_start))
+    cleaned = clean_span(text, start, end) if start < end else None
+    return cleaned if cleaned is not None and not only_function_words(text[slice(*cleaned)]) else None

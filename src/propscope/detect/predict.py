@@ -281,9 +281,9 @@ def reported_passages(
 ) -> list[tuple[int, int, float, NDArray[np.float32]]]:
     """(start, end, calibrated score, technique probabilities) of every passage whose score
     clears the span threshold, at the range the classifier reports it at (never overlapping
-    another: `edges.without_overlaps`); passages that could not clear it even with the best
-    verdict the check could give (or, with a `triage`, the best it is taken to be able to
-    give) are never read."""
+    another: of two, the one scored lower yields, `edges.without_overlaps`); passages that
+    could not clear it even with the best verdict the check could give (or, with a `triage`,
+    the best it is taken to be able to give) are never read."""
     passages = candidate_passages(text, encoded, thresholds.run_threshold, thresholds.max_gap)
     peaks = peaks_of(passages)
     ceilings = np.ones_like(peaks) if triage is None else triage.ceilings(text, encoded, passages)
@@ -292,8 +292,8 @@ def reported_passages(
     read, found = classifier.read(text, encoded, candidates), ranges_of(candidates)
     scores = [float(score) for score in calibration.span(read.raw)]
     kept = [index for index, score in enumerate(scores) if score >= thresholds.span]
-    ranges = without_overlaps([found[i] for i in kept], [read.ranges[i] for i in kept])
-    return [(start, end, scores[i], read.techniques[i]) for (start, end), i in zip(ranges, kept, strict=True)]
+    ranges = without_overlaps(text, [found[i] for i in kept], [read.ranges[i] for i in kept], [scores[i] for i in kept])
+    return [(r[0], r[1], scores[i], read.techniques[i]) for r, i in zip(ranges, kept, strict=True) if r is not None]
 
 
 def find_spans(

@@ -54,6 +54,18 @@ def _outermost(analysis: Analysis) -> list[Span]:
     return chosen
 
 
+def clipped(text: str, width: int) -> str:
+    """`text` cut to at most `width` characters at a word's end, with an ellipsis when cut: a
+    table cell should not end inside a word ("safe agai"), which reads as a typo in the article."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    if text[width - 1] != " " and " " in head:
+        head = head[: head.rfind(" ")]
+    return head.rstrip(" ,;:") + "…"
+
+
 def summary_table(analysis: Analysis) -> Table:
     counts = Counter(span.technique for span in analysis.spans)
     best: dict[str, float] = {}
@@ -70,7 +82,7 @@ def summary_table(analysis: Analysis) -> Table:
             Text(techniques.describe(name).title, style=techniques.describe(name).colour),
             str(count),
             f"{best[name]:.2f}",
-            Text(example.text_in(analysis.article)[:80]),
+            Text(clipped(example.text_in(analysis.article), 80)),
         )
     return table
 
@@ -241,6 +253,8 @@ def stats_tables(by: str, rows: Sequence[StatsRow], passages: Sequence[Passage])
         for column in ("score", "technique", "passage", "article", "source"):
             listed.add_column(column, justify="right" if column == "score" else "left")
         for item in passages:
-            listed.add_row(f"{item.score:.2f}", item.technique, item.passage[:120], item.article[:60], item.source)
+            listed.add_row(
+                f"{item.score:.2f}", item.technique, clipped(item.passage, 120), clipped(item.article, 60), item.source
+            )
         tables.append(listed)
     return tables

@@ -209,7 +209,9 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             f"ridge regression (ridge {edges['ridge']:g}) on nine vectors of its marked reading, around both markers "
             f"and the span's mean, estimates that the move gains more than {edges['margin']:g} in what SI counts "
             f"(precision weighted {edges['precision_weight']:g} times, recall once); a moved passage is whole words "
-            "on one line, not only function words, and never overlaps another. Fitted on "
+            "on one line, not only function words, and never overlaps another: of two that would overlap, the one "
+            "scored lower keeps its edges, or the words the other leaves it, so lowering the threshold adds "
+            "passages and moves none. Fitted on "
             + found_apart_or_own(found, f"peaking at {edges['min_peak']:g} or more and overlapping gold")
             + f"; with regressions fitted on other articles, {crossed['moved_share']:.1%} of them move, gaining "
             f"{crossed['mean_gain']:.4f} each on average."
