@@ -88,6 +88,20 @@ def test_findings_do_not_depend_on_the_thread_count(ptc_dir: Path) -> None:
     assert sum(len(a.spans) for a in side_by_side) >= 10 and sum(1 for a in side_by_side if a.spans) >= 3
 
 
+def test_a_lower_threshold_adds_passages_and_moves_none(ptc_dir: Path, detector: Detector) -> None:
+    """A reader who asks for more passages (`--threshold`, the report's slider) keeps the ones
+    already shown, at the same characters with the same techniques and scores. On the
+    editorial, "rammed through a disastrous plan" once became "have rammed through a
+    disastrous" when the weaker "behind our backs" was shown too."""
+    corpus = read_ptc_folder(ptc_dir / "dev")
+    texts = [(REPO / "examples" / "editorial.txt").read_text(encoding="utf-8")]
+    texts += [corpus.articles[a].text for a in sorted(corpus.articles)[:10]]
+    shown = list(detector.analyze_many(texts))
+    more = list(detector.with_options(threshold=0.1).analyze_many(texts))
+    assert [[s for s in a.spans if s not in b.spans] for a, b in zip(shown, more, strict=True)] == [[]] * len(texts)
+    assert sum(len(b.spans) - len(a.spans) for a, b in zip(shown, more, strict=True)) >= 10
+
+
 def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detector: Detector) -> None:
     text = (REPO / "examples" / "editorial.txt").read_text(encoding="utf-8")
     analysis = detector.analyze(text)
