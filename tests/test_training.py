@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from propscope.train.loop import TrainConfig
 
 
-def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> None:
+def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     trained = tmp_path / "trained"
     args = [
         "train",
@@ -52,7 +52,10 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path) -> No
     assert taught.returncode == 0, taught.stderr[-2000:]
     assert (student / "teacher-targets-0.npz").is_file()
     assert json.loads((student / "propscope-model.json").read_text())["teachers"][0]["model_id"] == "trained"
-    assert_torch_teacher_reads_as_onnx_does(trained, ptc_dir, student / "teacher-targets-0.npz", tmp_path)
+    assert f"teacher {trained} read with ONNX Runtime on the CPU" in (student / "train.log").read_text()
+    with caplog.at_level(logging.INFO, logger="propscope.train"):
+        assert_torch_teacher_reads_as_onnx_does(trained, ptc_dir, student / "teacher-targets-0.npz", tmp_path)
+    assert f"teacher {trained} read with torch on cpu" in caplog.text  # where a GPU pass really ran
 
     marked = tmp_path / "marked"
     marked_args = ["--span-input", "marked", "--init", str(trained), "--sentence-loss-weight", "1"]

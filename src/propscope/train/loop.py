@@ -387,6 +387,7 @@ class TorchTeacher:
         config = TrainConfig.from_stored(json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))["training"])
         model = PropagandaTagger(resolve_base(config.base), len(techniques.scheme(config.scheme).names))
         model.load_state_dict(torch.load(folder / "checkpoint.pt", weights_only=True, map_location="cpu"))
+        log.info("teacher %s read with torch on %s", folder, device)
         return cls(model.to(device).eval(), load_tokenizer(str(folder / "tokenizer.json")), config)
 
     def encode_many(self, texts: Sequence[str]) -> list[Encoded]:

@@ -106,7 +106,10 @@ def teacher_views(
             return {aid: views[aid] for aid in articles}
     from propscope.detect.runtime import ModelRuntime
 
-    teacher = (reader(folder) if reader is not None else None) or ModelRuntime.load(folder, spin=False)
+    teacher = reader(folder) if reader is not None else None
+    if teacher is None:
+        teacher = ModelRuntime.load(folder, spin=False)
+        log.info("teacher %s read with ONNX Runtime on the CPU", folder)
     classifier = teacher.classifier  # built from the model on each access, so once for all articles
     views = {}
     for number, (article_id, article) in enumerate(articles.items(), start=1):
