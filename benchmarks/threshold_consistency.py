@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO / "src"))
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.model import Detector  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
+from propscope.metrics import overlaps_any  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
             for start, end in {(s.start, s.end) for s in analysis.spans}:
                 if (start, end) in wider:
                     continue
-                overlapping = any(s < end and start < e for s, e in wider)
+                overlapping = overlaps_any((start, end), list(wider))
                 moved, missing = moved + overlapping, missing + (not overlapping)
         row = {
             "model_threshold": detector.threshold,

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from propscope.detect.decode import clean_span
 from propscope.detect.function_words import only_function_words
 from propscope.detect.linear_map import LinearMap
+from propscope.metrics import overlaps_any
 
 EDGES_FILE = "edges.npz"
 #: word pieces an edge may move by; negative: towards the start of the text
@@ -128,7 +129,7 @@ def without_overlaps(
     placed: list[tuple[int, int]] = []
     result: list[tuple[int, int] | None] = [None] * len(original)
     for i in sorted(range(len(original)), key=lambda k: (-scores[k], original[k])):
-        kept = next((r for r in (moved[i], original[i]) if not any(_overlap(r, p) for p in placed)), None)
+        kept = next((r for r in (moved[i], original[i]) if not overlaps_any(r, placed)), None)
         kept = kept or _left_to(text, original[i], placed)
         if kept is not None:
             placed.append(kept)
@@ -136,16 +137,12 @@ def without_overlaps(
     return result
 
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def _left_to(text: str, span: tuple[int, int], placed: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
     """What of `span` the `placed` ranges leave (each reaches in from one side: an edge moves
     by a word or two), as decoding would report it, or None."""
     start, end = span
     for p_start, p_end in placed:
-        if _overlap((start, end), (p_start, p_end)):
+        if overlaps_any((start, end), [(p_start, p_end)]):
             start, end = (max(start, p_end), end) if p_start <= start else (start, min(end, p_start))
     cleaned = clean_span(text, start, end) if start < end else None
     return cleaned if cleaned is not None and not only_function_words(text[slice(*cleaned)]) else None
