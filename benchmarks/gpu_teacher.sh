@@ -28,9 +28,8 @@ taught() {
     # The teacher's pass over train is made once, by the first run: several runs making it at
     # once managed about one article a second each on an H200 (2026-12-04), minutes a run.
     # The others start from a copy of its cache, the file each of them would have written.
-    # Its train.log names where the teacher was read ("read with torch on cuda"). That rate is
-    # about what torch would give MPNet on a few CPU cores (estimated from MiniLM's 2.1 articles
-    # a second on 2 busy cores, 2026-12-04, and MPNet's eight times the work per token).
+    # Its train.log names where the teacher was read ("read with torch on cuda"): that rate is
+    # about what torch would give MPNet on a few CPU cores (an estimate, not a measurement).
     local first=${seeds%% *} targets
     targets=$out/taught-$first/teacher-targets-0.npz
     run "taught-$first" "${student[@]}" --train-dir "$PTC/train" --seed "$first" --teacher "$1" &
