@@ -7,7 +7,9 @@ to the FLC it would have if every passage it reports were named with the techniq
 span it overlaps most (same passages, same boundaries, same scores). The gap is what better
 naming of found passages could win; what stays below 0.26 after it is lost to where passages
 start and end and to passages never found. Then, for the reported passages that overlap gold:
-how often the first technique is one the overlapping gold carries, and the commonest mix-ups.
+how often the first technique is one the overlapping gold carries, and the commonest mix-ups;
+last, for each technique a passage is named first, how many reported passages overlap any gold
+(which names a reader should trust least).
 """
 
 from __future__ import annotations
@@ -87,6 +89,20 @@ def naming_of_found(
     return outcomes, mixups
 
 
+def overlap_by_first_technique(
+    predicted: dict[str, list[Span]], gold: dict[str, list[Span]]
+) -> dict[str, tuple[int, int]]:
+    """For each technique a reported passage is named first: (passages, passages overlapping
+    any gold span), most-named first."""
+    counts: dict[str, tuple[int, int]] = {}
+    for article_id, spans in predicted.items():
+        for (start, end), labelled in by_range(spans).items():
+            passages, overlapping = counts.get(labelled[0].technique, (0, 0))
+            hit = any(g.overlaps(start, end) for g in gold.get(article_id, []))
+            counts[labelled[0].technique] = (passages + 1, overlapping + hit)
+    return dict(sorted(counts.items(), key=lambda item: -item[1][0]))
+
+
 def dev_predictions(description: str) -> tuple[Gold, Predictions]:
     """`[MODEL_DIR] [--limit N]` from the command line, the model's predictions on PTC dev and
     their gold (the `si_headroom.py` script reads them the same way); prints which model."""
@@ -116,6 +132,9 @@ def main() -> None:
     print("\n| named | gold it overlaps most | passages |\n| --- | --- | --- |")
     for (named, truth), count in mixups.most_common(8):
         print(f"| {named} | {truth} | {count} |")
+    print("\n| named first | reported passages | overlapping gold | share |\n| --- | --- | --- | --- |")
+    for technique, (passages, overlapping) in overlap_by_first_technique(predictions.spans, gold.spans).items():
+        print(f"| {technique} | {passages} | {overlapping} | {overlapping / passages:.2f} |")
 
 
 if __name__ == "__main__":
