@@ -9,7 +9,7 @@ naming of found passages could win; what stays below 0.26 after it is lost to wh
 start and end and to passages never found. Then, for the reported passages that overlap gold:
 how often the first technique is one the overlapping gold carries, and the commonest mix-ups;
 last, for each technique a passage is named first, how many reported passages overlap any gold
-(which names a reader should trust least).
+and their mean score (which names a reader should trust least, and whether their scores say so).
 """
 
 from __future__ import annotations
@@ -91,16 +91,20 @@ def naming_of_found(
 
 def overlap_by_first_technique(
     predicted: dict[str, list[Span]], gold: dict[str, list[Span]]
-) -> dict[str, tuple[int, int]]:
+) -> dict[str, tuple[int, int, float]]:
     """For each technique a reported passage is named first: (passages, passages overlapping
-    any gold span), most-named first."""
-    counts: dict[str, tuple[int, int]] = {}
+    any gold span, their mean score), most-named first. The calibration is fitted over all
+    passages, so a name whose share falls far from its mean score is scored too high or low."""
+    counts: dict[str, tuple[int, int, float]] = {}
     for article_id, spans in predicted.items():
         for (start, end), labelled in by_range(spans).items():
-            passages, overlapping = counts.get(labelled[0].technique, (0, 0))
+            passages, overlapping, scores = counts.get(labelled[0].technique, (0, 0, 0.0))
             hit = any(g.overlaps(start, end) for g in gold.get(article_id, []))
-            counts[labelled[0].technique] = (passages + 1, overlapping + hit)
-    return dict(sorted(counts.items(), key=lambda item: -item[1][0]))
+            counts[labelled[0].technique] = (passages + 1, overlapping + hit, scores + labelled[0].score)
+    return {
+        technique: (passages, overlapping, scores / passages)
+        for technique, (passages, overlapping, scores) in sorted(counts.items(), key=lambda item: -item[1][0])
+    }
 
 
 def dev_predictions(description: str) -> tuple[Gold, Predictions]:
@@ -132,9 +136,10 @@ def main() -> None:
     print("\n| named | gold it overlaps most | passages |\n| --- | --- | --- |")
     for (named, truth), count in mixups.most_common(8):
         print(f"| {named} | {truth} | {count} |")
-    print("\n| named first | reported passages | overlapping gold | share |\n| --- | --- | --- | --- |")
-    for technique, (passages, overlapping) in overlap_by_first_technique(predictions.spans, gold.spans).items():
-        print(f"| {technique} | {passages} | {overlapping} | {overlapping / passages:.2f} |")
+    print("\n| named first | reported passages | overlapping gold | share | mean score |")
+    print("| --- | --- | --- | --- | --- |")
+    for technique, (passages, overlapping, score) in overlap_by_first_technique(predictions.spans, gold.spans).items():
+        print(f"| {technique} | {passages} | {overlapping} | {overlapping / passages:.2f} | {score:.2f} |")
 
 
 if __name__ == "__main__":
