@@ -1,6 +1,6 @@
 """Are retrained taggers the ones the default model was made from?
 
-    python benchmarks/retrained_taggers.py [--tagger RUN] [--proposes RUN=FOLDER ...]
+    python benchmarks/retrained_taggers.py [--tagger RUN] [--proposes RUN=FOLDER ...] [--finds RUN=FOLDER ...]
 
 `--tagger`: a `propscope train` run of the card's recipe; prints how many of its float
 tensors that int8 shipping leaves unquantised (the LayerNorm weights and biases) equal the
@@ -8,7 +8,9 @@ shipped `encoder.onnx`'s, bit for bit. `--proposes`: a half-train tagger and the
 of the articles it never saw; prints how many candidate passages it proposes there, read as
 the passage check reads them (`PassageCheckSettings`' extend and gap), after the counts the
 shipped check records for its taggers (docs/BENCHMARKS.md, "The default model as
-its own teacher").
+its own teacher"). `--finds`: the same for the passages the naming head was fitted on, those
+it finds at the extend and gap the shipped naming head records that overlap a gold span,
+after the counts that head records for its four taggers.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from propscope.article import best_match  # noqa: E402
 from propscope.detect.model import MODEL_FILE, default_model_dir  # noqa: E402
-from propscope.detect.predict import candidate_passages  # noqa: E402
+from propscope.detect.predict import candidate_passages, ranges_of  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
 from propscope.train.marked_head import PassageCheckSettings  # noqa: E402
@@ -45,32 +48,46 @@ def equal_layer_norms(run: Path, shipped: Path) -> dict[str, int]:
     return {"layer_norm_tensors": len(norms), "equal_bit_for_bit": int(equal)}
 
 
-def proposed(tagger: Path, folder: Path) -> dict[str, object]:
-    settings = PassageCheckSettings()
+def passages(tagger: Path, folder: Path, extend: float, max_gap: int, only_overlapping_gold: bool) -> dict[str, object]:
+    """How many candidate passages `tagger` proposes in `folder`'s articles at `extend` and
+    `max_gap`; with `only_overlapping_gold`, only those a gold span overlaps (`best_match`),
+    as the naming head counts them."""
     runtime = ModelRuntime.load(tagger, threads=2, spin=False)
-    articles = read_ptc_folder(folder).articles
+    corpus = read_ptc_folder(folder)
+    gold = corpus.tc_spans()
     count = 0
-    for article in articles.values():
+    for article_id, article in corpus.articles.items():
         encoded = runtime.encode_many([article.text])[0]
-        count += len(candidate_passages(article.text, encoded, settings.extend, settings.max_gap))
-    return {"tagger": str(tagger), "articles": len(articles), "candidates": count}
+        found = ranges_of(candidate_passages(article.text, encoded, extend, max_gap))
+        count += sum(1 for r in found if best_match(*r, gold[article_id])) if only_overlapping_gold else len(found)
+    return {"tagger": str(tagger), "articles": len(corpus.articles), "passages": count}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tagger", type=Path, help="a run folder of the card's recipe")
     parser.add_argument("--proposes", nargs="*", default=[], metavar="RUN=FOLDER")
+    parser.add_argument("--finds", nargs="*", default=[], metavar="RUN=FOLDER")
     parser.add_argument("--model", type=Path, default=default_model_dir(), help="the shipped folder")
     args = parser.parse_args()
     if args.tagger is not None:
         print(json.dumps({"tagger": str(args.tagger)} | equal_layer_norms(args.tagger, args.model)), flush=True)
+    description = json.loads((args.model / MODEL_FILE).read_text(encoding="utf-8"))
     if args.proposes:
-        description = json.loads((args.model / MODEL_FILE).read_text(encoding="utf-8"))
         recorded = {f["tagger"]: f["passages"] for f in description["passage_check"].get("out_of_fold", [])}
         print(json.dumps({"recorded_by_the_shipped_check": recorded}), flush=True)
-    for pair in args.proposes:
-        tagger, _, folder = pair.partition("=")
-        print(json.dumps(proposed(Path(tagger), Path(folder))), flush=True)
+        check = PassageCheckSettings()
+        for pair in args.proposes:
+            tagger, _, folder = pair.partition("=")
+            print(json.dumps(passages(Path(tagger), Path(folder), check.extend, check.max_gap, False)), flush=True)
+    if args.finds:
+        naming = description["naming_head"]
+        recorded = {f["tagger"]: f["passages"] for f in naming["found"]}
+        print(json.dumps({"recorded_by_the_naming_head": recorded}), flush=True)
+        for pair in args.finds:
+            tagger, _, folder = pair.partition("=")
+            found = passages(Path(tagger), Path(folder), naming["extend"], naming["max_gap"], True)
+            print(json.dumps(found), flush=True)
 
 
 if __name__ == "__main__":
