@@ -8,8 +8,9 @@ span it overlaps most (same passages, same boundaries, same scores). The gap is 
 naming of found passages could win; what stays below 0.26 after it is lost to where passages
 start and end and to passages never found. Then, for the reported passages that overlap gold:
 how often the first technique is one the overlapping gold carries, and the commonest mix-ups;
-last, for each technique a passage is named first, how many reported passages overlap any gold
-and their mean score (which names a reader should trust least, and whether their scores say so).
+last, for each technique, how many of its flags overlap any gold and their mean score (which
+flags a reader should trust least, and whether their scores say so; `metrics.flags_by_technique`,
+which the model card's table shows too).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from propscope import metrics  # noqa: E402
 from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.runtime import ModelRuntime, default_model_dir  # noqa: E402
@@ -89,24 +91,6 @@ def naming_of_found(
     return outcomes, mixups
 
 
-def overlap_by_first_technique(
-    predicted: dict[str, list[Span]], gold: dict[str, list[Span]]
-) -> dict[str, tuple[int, int, float]]:
-    """For each technique a reported passage is named first: (passages, passages overlapping
-    any gold span, their mean score), most-named first. The calibration is fitted over all
-    passages, so a name whose share falls far from its mean score is scored too high or low."""
-    counts: dict[str, tuple[int, int, float]] = {}
-    for article_id, spans in predicted.items():
-        for (start, end), labelled in by_range(spans).items():
-            passages, overlapping, scores = counts.get(labelled[0].technique, (0, 0, 0.0))
-            hit = any(g.overlaps(start, end) for g in gold.get(article_id, []))
-            counts[labelled[0].technique] = (passages + 1, overlapping + hit, scores + labelled[0].score)
-    return {
-        technique: (passages, overlapping, scores / passages)
-        for technique, (passages, overlapping, scores) in sorted(counts.items(), key=lambda item: -item[1][0])
-    }
-
-
 def dev_predictions(description: str) -> tuple[Gold, Predictions]:
     """`[MODEL_DIR] [--limit N]` from the command line, the model's predictions on PTC dev and
     their gold (the `si_headroom.py` script reads them the same way); prints which model."""
@@ -136,10 +120,9 @@ def main() -> None:
     print("\n| named | gold it overlaps most | passages |\n| --- | --- | --- |")
     for (named, truth), count in mixups.most_common(8):
         print(f"| {named} | {truth} | {count} |")
-    print("\n| named first | reported passages | overlapping gold | share | mean score |")
-    print("| --- | --- | --- | --- | --- |")
-    for technique, (passages, overlapping, score) in overlap_by_first_technique(predictions.spans, gold.spans).items():
-        print(f"| {technique} | {passages} | {overlapping} | {overlapping / passages:.2f} | {score:.2f} |")
+    print("\n| flagged as | flags | overlapping gold | share | mean score |\n| --- | --- | --- | --- | --- |")
+    for name, flags in metrics.flags_by_technique(gold.ranges, predictions.spans).items():
+        print(f"| {name} | {flags.flags} | {flags.overlapping_gold} | {flags.share:.2f} | {flags.mean_score:.2f} |")
 
 
 if __name__ == "__main__":

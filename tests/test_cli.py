@@ -15,6 +15,9 @@ def test_evaluate_dev_gold_against_itself_is_perfect(ptc_dir: Path) -> None:
     scores = json.loads(result.stdout)
     assert {scores[t]["f1"] for t in ("si", "tc", "flc", "sentence")} == {1.0}
     assert scores["si"]["gold"] == 940 and scores["tc"]["spans"] == 1063
+    loaded = scores["flags"]["Loaded_Language"]
+    assert loaded == {"flags": 325, "overlapping_gold": 325, "mean_score": 1.0, "share": 1.0}
+    assert sum(flags["flags"] for flags in scores["flags"].values()) == 1063
 
 
 def test_evaluate_table_shows_every_task_and_technique(ptc_dir: Path) -> None:

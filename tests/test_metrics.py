@@ -76,3 +76,16 @@ def test_sentence_level_counts_sentences_touched_by_spans() -> None:
     predicted = {"a": [(2, 6), (22, 25)]}  # first and second sentences
     score = metrics.sentence_level({"a": text}, gold, predicted)
     assert (score.precision, score.recall, score.predicted, score.gold) == (0.5, 1.0, 2, 1)
+
+
+def test_flags_by_technique_counts_each_flag_against_any_gold() -> None:
+    gold = {"a": [(0, 10)], "b": [(5, 8)]}
+    predicted = {
+        "a": [Span(8, 14, "Doubt", 0.6), Span(8, 14, "Slogans", 0.6), Span(20, 25, "Doubt", 0.2)],
+        "b": [Span(0, 5, "Doubt", 0.4)],  # ends where the gold starts: no shared character
+        "c": [Span(0, 3, "Slogans", 0.9)],  # an article without gold
+    }
+    flags = metrics.flags_by_technique(gold, predicted)
+    assert list(flags) == ["Doubt", "Slogans"]  # most flagged first
+    assert flags["Doubt"] == metrics.Flags(flags=3, overlapping_gold=1, mean_score=0.4)
+    assert flags["Slogans"].to_dict() == {"flags": 2, "overlapping_gold": 1, "mean_score": 0.75, "share": 0.5}

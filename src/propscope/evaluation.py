@@ -60,6 +60,8 @@ class Evaluation:
     genre: metrics.LabelScores | None = None
     frames: metrics.LabelScores | None = None
     paragraphs: metrics.LabelScores | None = None
+    #: per technique, how the predicted spans met the gold (when the predictions name techniques)
+    flags: dict[str, metrics.Flags] | None = None
 
     def f1(self) -> dict[str, float]:
         """F1 of every scored task, e.g. for a log line or a model card."""
@@ -73,6 +75,8 @@ class Evaluation:
                 data[key] = scores.to_dict()
         if self.genre is not None:
             data[SEMEVAL2023_TASKS["genre"]]["macro_f1_opinion_reporting"] = opinion_reporting_f1(self.genre)
+        if self.flags is not None:
+            data["flags"] = {name: flags.to_dict() for name, flags in self.flags.items()}
         if self.model_id is not None:
             data["model_id"] = self.model_id
         return data
@@ -250,6 +254,8 @@ def evaluate(
             scores["sentence"] = metrics.sentence_level(gold.texts, gold.ranges, predictions.ranges)
         elif task == "sentence":
             raise InputError("sentence-level scores need the article texts; give a PTC folder as --gold")
+    if task is None and predictions.spans is not None:
+        scores["flags"] = metrics.flags_by_technique(gold.ranges, predictions.spans)
     return Evaluation(**scores, model_id=model_id)
 
 

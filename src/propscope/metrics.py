@@ -212,6 +212,42 @@ def fragment_classification_by_technique(
 
 
 @dataclass(frozen=True)
+class Flags:
+    """How a model's flags of one technique met the gold, as a reader asks it: how often is a
+    passage flagged with this technique one that annotators marked (with any technique)? With
+    their mean score beside it, since a calibration fitted over all passages can score one
+    technique's flags higher than they turn out."""
+
+    flags: int
+    overlapping_gold: int
+    mean_score: float
+
+    @property
+    def share(self) -> float:
+        return self.overlapping_gold / self.flags if self.flags else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return asdict(self) | {"share": self.share}
+
+
+def flags_by_technique(gold: Ranges, predicted: SpansById) -> dict[str, Flags]:
+    """`Flags` for each technique the predictions use, most used first: every predicted span
+    counts (a passage with two techniques counts under each), and it overlaps gold when any
+    gold span of its article shares a character with it."""
+    counts: dict[str, tuple[int, int, float]] = {}
+    for article_id, spans in predicted.items():
+        ranges = list(gold.get(article_id, []))
+        for span in spans:
+            flags, overlapping, scores = counts.get(span.technique, (0, 0, 0.0))
+            hit = overlaps_any((span.start, span.end), ranges)
+            counts[span.technique] = (flags + 1, overlapping + hit, scores + span.score)
+    return {
+        technique: Flags(flags, overlapping, round(scores / flags, 4))
+        for technique, (flags, overlapping, scores) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+    }
+
+
+@dataclass(frozen=True)
 class LabelScores:
     """Micro- and macro-F1 of a labelling task, with F1 and recall per label (SemEval-2023
     subtasks; recall because a researcher asks how much reporting is found, not only F1)."""

@@ -72,6 +72,13 @@ def _article_level_lines(dev: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _flags_cell(flags: dict[str, Any] | None) -> str:
+    """`overlapping / all (mean score)` for one technique's dev flags, or 0 when it has none."""
+    if not flags:
+        return "0"
+    return f"{flags['overlapping_gold']} / {flags['flags']} ({flags['mean_score']:.2f})"
+
+
 def write_model_card(folder: Path, description: dict[str, Any], notes: str | None = None) -> None:
     """Write MODEL_CARD.md from the model's description, with `notes` (Markdown) appended."""
     training = description["training"]
@@ -241,23 +248,34 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
             _row([task, f"{dev[task]['precision']:.4f}", f"{dev[task]['recall']:.4f}", f"{dev[task]['f1']:.4f}"])
         )
     lines.append(_row(["tc (micro-F1 on gold spans)", "", "", f"{dev['tc']['f1']:.4f}"]))
+    flags = dev.get("flags")  # absent from descriptions measured before it was recorded
     lines += ["", "Per technique (F1; n/a where dev has no span of it):", ""]
-    lines += [_row(["technique", "train spans", "dev spans", "TC", "FLC"]), _row(["---"] * 5)]
+    header = ["technique", "train spans", "dev spans", "TC", "FLC"]
+    if flags is not None:
+        header += ["dev flags: overlapping gold / all (mean score)"]
+    lines += [_row(header), _row(["---"] * len(header))]
     train_per = train_counts.get("per_technique", {})
     dev_per = dev_counts.get("per_technique", {})
     for name in scheme.names:
         scored = dev_per.get(name, 0) > 0 or not dev_per
-        lines.append(
-            _row(
-                [
-                    name,
-                    str(train_per.get(name, 0) if train_per else "?"),
-                    str(dev_per.get(name, 0) if dev_per else "?"),
-                    f"{dev['tc']['per_technique'][name]:.4f}" if scored else "n/a",
-                    f"{dev['flc']['per_technique'][name]:.4f}" if scored else "n/a",
-                ]
-            )
-        )
+        cells = [
+            name,
+            str(train_per.get(name, 0) if train_per else "?"),
+            str(dev_per.get(name, 0) if dev_per else "?"),
+            f"{dev['tc']['per_technique'][name]:.4f}" if scored else "n/a",
+            f"{dev['flc']['per_technique'][name]:.4f}" if scored else "n/a",
+        ]
+        if flags is not None:
+            cells.append(_flags_cell(flags.get(name)))
+        lines.append(_row(cells))
+    if flags is not None:
+        lines += [
+            "",
+            "A flag overlaps gold when annotators marked any technique on one of its characters; a passage "
+            "with two techniques counts under each. Where a technique's share is well below its flags' mean "
+            "score, its flags are right less often than their scores say: calibration, where a model has it, "
+            "is fitted over all passages together, not for each technique.",
+        ]
     lines += _article_level_lines(dev)
     if description.get("rescored"):
         lines += [
