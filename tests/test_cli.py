@@ -26,6 +26,9 @@ def test_evaluate_table_shows_every_task_and_technique(ptc_dir: Path) -> None:
     assert result.returncode == 0, result.stderr
     for word in ("si", "flc", "sentence", "tc (micro)", "Whataboutism,Straw_Men,Red_Herring", "1.0000"):
         assert word in result.stdout
+    loaded = next(line for line in result.stdout.splitlines() if "Loaded_Language" in line)
+    assert [cell.strip() for cell in loaded.split("│")[-4:-1]] == ["325", "1.0000", "1.0000"]  # flags, share, score
+    assert "share overlapping gold" in result.stdout
 
 
 def test_evaluate_si_vector_from_the_command_line(ptc_dir: Path) -> None:

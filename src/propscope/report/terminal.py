@@ -152,13 +152,21 @@ def evaluation_tables(evaluation: Evaluation, names: Sequence[str] = techniques.
     tables = ([overall] if overall.row_count else []) + _semeval2023_tables(evaluation)
     if evaluation.tc is None and evaluation.flc is None:
         return tables
-    per = Table(title="F1 per technique", title_justify="left")
+    per = Table(title="Per technique", title_justify="left")
     per.add_column("technique", overflow="fold")
     scored = [(name, task) for name in ("tc", "flc") if (task := getattr(evaluation, name)) is not None]
     for name, _ in scored:
         per.add_column(f"{name} F1", justify="right")
+    flags = evaluation.flags
+    if flags is not None:  # how far a reader can trust each technique's flags
+        for column in ("flags", "share overlapping gold", "mean score"):
+            per.add_column(column, justify="right")
     for technique in names:
-        per.add_row(technique, *(_fmt(task.per_technique.get(technique, 0.0)) for _, task in scored))
+        cells = [_fmt(task.per_technique.get(technique, 0.0)) for _, task in scored]
+        if flags is not None:
+            counted = flags.get(technique)
+            cells += [str(counted.flags), _fmt(counted.share), _fmt(counted.mean_score)] if counted else ["0", "", ""]
+        per.add_row(technique, *cells)
     tables.append(per)
     return tables
 
