@@ -130,3 +130,18 @@ def test_seed_article_true_findings_and_no_false_alarms(ptc_dir: Path, detector:
     assert found("terrorists\u2019 supporter", "Name_Calling,Labeling")  # a label, as PTC marks it
     for word in ("if", "offensive", "united", "the", "battlefield", "west", "creating", "unlikely"):
         assert not flagged_alone(word), word
+
+
+@pytest.mark.parametrize("name", ["propscope-minilm", "propscope-minilm-semeval2023"])
+def test_model_card_is_what_its_description_and_notes_make(name: str, tmp_path: Path) -> None:
+    """A card edited by hand, or notes and figures changed without rewriting the card, would
+    tell readers something the model folder does not say."""
+    from propscope.train.card import write_model_card
+
+    folder = REPO / "src" / "propscope" / "models" / name
+    description = json.loads((folder / MODEL_FILE).read_text())
+    notes = REPO / "docs" / "model-notes" / f"{name}.md"
+    assert description["command"].endswith(f"--notes docs/model-notes/{name}.md")  # the card's own command says so
+    (tmp_path / MODEL_FILE).write_text(json.dumps(description))
+    write_model_card(tmp_path, description, notes.read_text())
+    assert (tmp_path / "MODEL_CARD.md").read_text() == (folder / "MODEL_CARD.md").read_text()
