@@ -55,7 +55,9 @@ def evaluate(
     [bold]si[/bold]: span identification precision/recall/F1 (partial overlap, overlapping
     predictions merged). [bold]tc[/bold]: micro-F1 of techniques on the gold spans, and F1 per
     technique. [bold]flc[/bold]: span F1 where the technique must match. [bold]sentence[/bold]:
-    F1 of sentences flagged as containing any technique (needs a gold folder).
+    F1 of sentences flagged as containing any technique (needs a gold folder). Per technique,
+    also its flags, the share of them overlapping any gold span and their mean score: how far
+    a reader can trust that technique's flags.
 
     Without --pred the model is run over the gold folder (SI, FLC and sentence from its own
     spans; TC by classifying the gold spans, as in the SemEval TC subtask).
