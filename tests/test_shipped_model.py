@@ -142,6 +142,5 @@ def test_model_card_is_what_its_description_and_notes_make(name: str, tmp_path: 
     description = json.loads((folder / MODEL_FILE).read_text())
     notes = REPO / "docs" / "model-notes" / f"{name}.md"
     assert description["command"].endswith(f"--notes docs/model-notes/{name}.md")  # the card's own command says so
-    (tmp_path / MODEL_FILE).write_text(json.dumps(description))
     write_model_card(tmp_path, description, notes.read_text())
     assert (tmp_path / "MODEL_CARD.md").read_text() == (folder / "MODEL_CARD.md").read_text()
