@@ -8,7 +8,7 @@ import pytest
 
 from propscope import techniques
 from propscope.article import Analysis, Article, Span, best_match, covered_share
-from propscope.sentences import split_sentences
+from propscope.sentences import sentence_bounds, split_sentences
 
 
 def test_technique_names_are_the_label_file_names(ptc_dir: Path) -> None:
@@ -60,6 +60,15 @@ def test_a_found_passage_stands_for_the_gold_span_whose_extent_it_matches_best()
     assert best_match(5, 45, [fear, label, flag]) == fear  # shares 40 of 60 characters against 15 of 40
     assert best_match(20, 35, [Span(20, 35, "Doubt"), label]) == Span(20, 35, "Doubt")  # a tie: the first listed
     assert best_match(60, 70, [fear, label, flag]) is None  # ends are exclusive: touching is not sharing
+
+
+def test_sentence_bounds_enclose_a_range_in_whole_sentences() -> None:
+    text = "First one. Second one!\nThird."
+    bounds = sentence_bounds(text)
+    assert bounds.enclosing(text.index("one!"), text.index("!")) == (11, 22)  # "Second one!"
+    assert bounds.enclosing(text.index("one."), text.index("Second") + 3) == (0, 22)
+    assert bounds.enclosing(text.index("Third"), len(text)) == (23, 29)
+    assert sentence_bounds("").enclosing(0, 0) == (0, 0)
 
 
 def test_sentence_split_keeps_abbreviations_and_quotes() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from propscope.detect.features import span_features
 from propscope.detect.marked_spans import MarkedInput, marked_input, marked_text, pooled_marked
 from propscope.detect.predict import Encoded, PassagesRead, SpanHead
 from propscope.detect.tuning import RememberingClassifier
@@ -29,6 +30,27 @@ def test_span_is_marked_inside_its_own_paragraph_only() -> None:
     marked, span_start, span_end = marked_text(TEXT, start, end)
     assert marked == "They are « vile, cowardly traitors » who hate us."
     assert marked[span_start:span_end] == "vile, cowardly traitors"
+
+
+def test_a_passage_in_a_paragraph_is_read_with_its_own_sentence_only() -> None:
+    """The heads learnt from one sentence a line: a paragraph must not give them more."""
+    paragraph = "A headline. They are vile, cowardly traitors who hate us. The end."
+    start, end = paragraph.index("vile"), paragraph.index(" who")
+    assert marked_text(paragraph, start, end)[0] == "They are « vile, cowardly traitors » who hate us."
+    across = paragraph.index("us. The")
+    assert (
+        marked_text(paragraph, across, across + len("us. The"))[0]
+        == "They are vile, cowardly traitors who hate « us. The » end."
+    )
+
+
+def test_a_passage_measures_its_share_of_its_own_sentence() -> None:
+    lines = "They lie.\nThey are vile traitors.\nThe end."
+    start = lines.index("vile traitors")
+    end = start + len("vile traitors")
+    in_lines = span_features(lines, start, end)
+    in_paragraph = span_features(lines.replace("\n", " "), start, end)
+    assert in_lines[2] == in_paragraph[2] == pytest.approx(len("vile traitors") / len("They are vile traitors."))
 
 
 def test_long_context_is_cut_at_word_boundaries() -> None:

@@ -110,6 +110,32 @@ def test_example_editorial_flags_the_loaded_passages_not_the_neutral_ones(detect
     assert "Residents can read the full text of the bill at the public library." not in flagged
 
 
+def test_the_editorial_pasted_as_one_paragraph_gets_the_same_findings(detector: Detector) -> None:
+    """PTC holds one sentence a line; news pasted from a web page comes in paragraphs. The same
+    words must get the same flags and scores either way (before sentences bounded the marked
+    reading, the paragraph got 12 findings instead of 10, with other scores and techniques)."""
+    text = (REPO / "examples" / "editorial.txt").read_text(encoding="utf-8")
+    title, body = text.split("\n\n", 1)
+    paragraph = title + "\n\n" + body.rstrip("\n").replace("\n", " ") + "\n"
+    assert len(paragraph) == len(text) and "\n" not in body.rstrip("\n").replace("\n", " ")
+    as_lines = detector.analyze(text)
+    as_paragraph = detector.analyze(paragraph)
+    assert len(as_lines.spans) >= 8
+    assert as_paragraph.spans == as_lines.spans
+    assert as_paragraph.score == as_lines.score
+
+
+def test_the_editorial_with_windows_line_ends_gets_the_same_findings(detector: Detector) -> None:
+    text = (REPO / "examples" / "editorial.txt").read_text(encoding="utf-8")
+    windows = text.replace("\n", "\r\n")
+
+    def shown(given: str) -> list[tuple[str, str, float]]:
+        return [(given[s.start : s.end], s.technique, s.score) for s in detector.analyze(given).spans]
+
+    assert len(shown(text)) >= 8
+    assert shown(windows) == shown(text)
+
+
 def test_seed_article_true_findings_and_no_false_alarms(ptc_dir: Path, detector: Detector) -> None:
     seed = ptc_dir.parent.parent / "examples" / "seed-article.txt"
     text = seed.read_text(encoding="utf-8")

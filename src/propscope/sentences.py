@@ -4,11 +4,18 @@ PTC articles already hold one sentence per line, so lines are the first cut. Wit
 light rule splits after ., ! or ? followed by a capitalised word, except after common
 abbreviations; it is deterministic and needs no model, so gold and predictions are always cut
 the same way.
+
+The detector reads each passage with its own sentences as context, and measures the passage
+against them, rather than against its line: its heads learnt both from PTC's one sentence a
+line, and news pasted from elsewhere comes as paragraphs or one long line.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 _LINE = re.compile(r"[^\r\n]+")
 _CLOSERS = re.escape("\"')]\u201d\u2019")
@@ -86,3 +93,29 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if start < end else None
+
+
+@dataclass(frozen=True)
+class SentenceBounds:
+    """Where a text's sentences start and end (`split_sentences`), for the question decoding
+    asks of every passage: which sentences hold it."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    length: int
+
+    def enclosing(self, start: int, end: int) -> tuple[int, int]:
+        """[start, end) of the sentences [start, end) lies in (the whole text when it has none)."""
+        if not self.starts:
+            return 0, self.length
+        first = max(0, bisect.bisect_right(self.starts, start) - 1)
+        last = min(len(self.ends) - 1, max(first, bisect.bisect_left(self.ends, end)))
+        return self.starts[first], self.ends[last]
+
+
+@lru_cache(maxsize=8)
+def sentence_bounds(text: str) -> SentenceBounds:
+    """The text's `SentenceBounds`, computed once: every passage of an article asks for them,
+    and the article's text is one string throughout its analysis."""
+    sentences = split_sentences(text)
+    return SentenceBounds(tuple(s for s, _ in sentences), tuple(e for _, e in sentences), len(text))

@@ -14,6 +14,8 @@ import re
 import numpy as np
 from numpy.typing import NDArray
 
+from propscope.sentences import sentence_bounds
+
 N_FEATURES = 6
 _WORD = re.compile(r"\w+")
 
@@ -34,16 +36,14 @@ def occurrences(lowered_text: str, start: int, end: int, *, whole_words: bool = 
 def span_features(text: str, start: int, end: int, lowered_text: str | None = None) -> NDArray[np.float32]:
     """Length, repetition elsewhere in the article, sentence coverage and punctuation cues."""
     lowered = lowered_text if lowered_text is not None else text.lower()
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    line_length = max(1, len(text[line_start:line_end].strip()))
+    sentence_start, sentence_end = sentence_bounds(text).enclosing(start, end)
+    sentence_length = max(1, len(text[sentence_start:sentence_end]))
     words = len(_WORD.findall(text[start:end]))
     return np.asarray(
         [
             math.log1p(words),
             math.log1p(max(0, occurrences(lowered, start, end) - 1)),
-            min(1.0, (end - start) / line_length),
+            min(1.0, (end - start) / sentence_length),
             float("?" in text[start : min(len(text), end + 1)]),
             float("!" in text[start : min(len(text), end + 1)]),
             float(any(q in text[max(0, start - 1) : end + 1] for q in '"“”')),

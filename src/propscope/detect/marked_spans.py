@@ -65,9 +65,10 @@ from propscope.detect.predict import (
     ranges_of,
 )
 from propscope.detect.windows import frame_rows, special_ids, tokenize
+from propscope.sentences import sentence_bounds
 
 OPEN_MARK, CLOSE_MARK = "«", "»"
-#: characters of context read on each side of the span, within its own paragraph
+#: characters of context read on each side of the span, within its own sentences
 CONTEXT_CHARS = 200
 #: longest marked input in tokens (without [CLS] and [SEP]); a longer one is cut around the span
 MAX_TOKENS = 160
@@ -88,17 +89,17 @@ class MarkedInput:
 
 
 def marked_text(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """The span between markers with up to CONTEXT_CHARS of its paragraph on each side (cut at
-    word boundaries), and where the span's characters lie in that string."""
-    paragraph_start = text.rfind("\n", 0, start) + 1
-    paragraph_end = text.find("\n", end)
-    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
-    left = max(paragraph_start, start - CONTEXT_CHARS)
-    if left > paragraph_start:
+    """The span between markers with up to CONTEXT_CHARS of the sentences it lies in on each
+    side (cut at word boundaries), and where the span's characters lie in that string. The
+    heads learnt from PTC's one sentence a line, so a passage of a paragraph is read with its
+    own sentence as context, as it would be there, not with its neighbours."""
+    context_start, context_end = sentence_bounds(text).enclosing(start, end)
+    left = max(context_start, start - CONTEXT_CHARS)
+    if left > context_start:
         space = text.find(" ", left, start)
         left = space + 1 if space >= 0 else start
-    right = min(paragraph_end, end + CONTEXT_CHARS)
-    if right < paragraph_end:
+    right = min(context_end, end + CONTEXT_CHARS)
+    if right < context_end:
         space = text.rfind(" ", end, right)
         right = space if space >= 0 else end
     prefix = text[left:start] + OPEN_MARK + " "

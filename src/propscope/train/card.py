@@ -135,7 +135,7 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
     if description.get("span_input") == "marked":
         lines.append(
             "- Techniques: each passage is re-read by the encoder between markers, with up to 200 characters of its "
-            "paragraph on each side"
+            "sentence on each side"
             + (
                 f"; the span head was fitted on the shipped encoder's reading of the {marked['spans']:,} training "
                 "spans"

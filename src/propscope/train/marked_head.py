@@ -2,7 +2,7 @@
 
 Training one encoder to tag tokens and to classify marked passages at once pulls it away from
 tagging (`docs/BENCHMARKS.md`, lever 1). Here the encoder is left as it is: the encoder that
-ships reads every training span between markers in its paragraph, and only the span head is
+ships reads every training span between markers in its sentence, and only the span head is
 fitted to those vectors. Span finding stays exactly what it was; the technique of a passage
 is read from the passage in its own context. `propscope ship --span-input marked` runs this
 for each precision it compares, so a head always learns the vectors it will see.
