@@ -6,9 +6,10 @@ PTC articles hold one sentence per line; news pasted from elsewhere comes as par
 one long line, or with typographic quotes. Each layout below changes the dev articles without
 moving a single character offset (a newline becomes a space, a straight quote a curly one), so
 the gold spans stay valid and SI, TC and FLC are scored as `propscope evaluate --split dev`
-scores them. Sentence F1 is left out: it splits sentences on the text it is given, so a layout
-that removes line breaks changes what it counts as well as what the model finds. Prints a
-Markdown table for docs/BENCHMARKS.md.
+scores them; for a SemEval-2023 model, genre and frames (subtasks 1 and 2) too. Sentence F1 and
+subtask 3 are left out: they split sentences or paragraphs on the text they are given, so a
+layout that removes line breaks changes what they count as well as what the model finds.
+Prints a Markdown table for docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from propscope import techniques  # noqa: E402
 from propscope.config import Settings  # noqa: E402
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
-from propscope.evaluation import evaluate, model_predictions  # noqa: E402
+from propscope.evaluation import evaluate, model_predictions, opinion_reporting_f1, semeval2023_scores  # noqa: E402
 from propscope.formats.ptc import PtcCorpus, read_ptc_folder  # noqa: E402
+from propscope.formats.semeval2023 import Semeval2023Corpus, read_semeval2023  # noqa: E402
 
 SENTENCES_PER_PARAGRAPH = 4
 
@@ -66,14 +70,17 @@ def curly_quotes(text: str) -> str:
 
 
 LAYOUTS: dict[str, Callable[[str], str]] = {
-    "as in PTC (one sentence a line)": as_given,
+    "as given (PTC: one sentence a line)": as_given,
     f"paragraphs of {SENTENCES_PER_PARAGRAPH} sentences": paragraphs,
     "the whole article on one line": one_line,
     "curly quotes and apostrophes": curly_quotes,
 }
 
 
-def laid_out(corpus: PtcCorpus, layout: Callable[[str], str]) -> PtcCorpus:
+Corpus = TypeVar("Corpus", PtcCorpus, Semeval2023Corpus)
+
+
+def laid_out(corpus: Corpus, layout: Callable[[str], str]) -> Corpus:
     articles = {}
     for article_id, article in corpus.articles.items():
         text = layout(article.text)
@@ -82,24 +89,38 @@ def laid_out(corpus: PtcCorpus, layout: Callable[[str], str]) -> PtcCorpus:
     return replace(corpus, articles=articles)
 
 
+def scores_by_layout(runtime: ModelRuntime, limit: int | None) -> Iterator[tuple[str, list[float]]]:
+    """Each layout's SI P, R, F1, TC and FLC, then genre micro-F1, genre macro-F1 over opinion
+    and reporting, and frames micro-F1 for a SemEval-2023 model."""
+    folder = Settings().dev_folder(runtime.scheme)
+    semeval2023 = runtime.scheme == techniques.SEMEVAL2023.name
+    annotated = read_semeval2023(folder, "dev").first(limit) if semeval2023 else None
+    corpus = annotated.as_span_corpus() if annotated else read_ptc_folder(folder).first(limit)
+    for name, layout in LAYOUTS.items():
+        gold, predictions, tc, analyses = model_predictions(runtime, laid_out(corpus, layout))
+        scores = evaluate(gold, predictions, tc_predictions=tc, names=techniques.scheme(runtime.scheme).names)
+        assert scores.si and scores.tc and scores.flc
+        row = [scores.si.precision, scores.si.recall, scores.si.f1, scores.tc.f1, scores.flc.f1]
+        if annotated:
+            genre, frames, _ = semeval2023_scores(laid_out(annotated, layout), analyses)
+            assert genre and frames
+            row += [genre.micro_f1, opinion_reporting_f1(genre), frames.micro_f1]
+        yield name, row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None)
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
     runtime = ModelRuntime.load(args.model)
-    corpus = read_ptc_folder(Settings().dev_folder(runtime.scheme)).first(args.limit)
-    print("| layout of the dev articles | SI P | SI R | SI F1 | TC micro-F1 | FLC F1 |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, layout in LAYOUTS.items():
-        gold, predictions, tc, _ = model_predictions(runtime, laid_out(corpus, layout))
-        scores = evaluate(gold, predictions, tc_predictions=tc).to_dict()
-        si = scores["si"]
-        print(
-            f"| {name} | {si['precision']:.4f} | {si['recall']:.4f} | {si['f1']:.4f} "
-            f"| {scores['tc']['f1']:.4f} | {scores['flc']['f1']:.4f} |",
-            flush=True,
-        )
+    columns = ["SI P", "SI R", "SI F1", "TC micro-F1", "FLC F1"]
+    if runtime.scheme == techniques.SEMEVAL2023.name:
+        columns += ["genre micro-F1", "genre macro-F1 (opinion, reporting)", "frames micro-F1"]
+    print("| layout of the dev articles | " + " | ".join(columns) + " |")
+    print("| --- |" + " --- |" * len(columns))
+    for name, row in scores_by_layout(runtime, args.limit):
+        print(f"| {name} | " + " | ".join(f"{value:.4f}" for value in row) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,18 +37,19 @@ _QUOTES = '"\u201c\u201d'
 
 
 def style_features(text: str, presence: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Counts that tell reporting from opinion, per 100 words or per line."""
+    """Counts that tell reporting from opinion, per 100 words. Not per line: an article pasted
+    as one paragraph or one line would then look as full of quotes and questions as it has
+    sentences, and its genre and frames changed with its layout (`benchmarks/text_layout.py`)."""
     words = [w.lower() for w in _WORD.findall(text)]
     n = max(1, len(words))
-    lines = max(1, sum(1 for line in text.split("\n") if line.strip()))
     return np.asarray(
         [
             100 * sum(w in _ATTRIBUTION for w in words) / n,
-            sum(text.count(q) for q in _QUOTES) / lines,
+            100 * sum(text.count(q) for q in _QUOTES) / n,
             100 * sum(w in _FIRST_PERSON for w in words) / n,
             100 * sum(w in _SECOND_PERSON for w in words) / n,
-            text.count("?") / lines,
-            text.count("!") / lines,
+            100 * text.count("?") / n,
+            100 * text.count("!") / n,
             float((presence > 0.4).mean()) if len(presence) else 0.0,
             float(presence.mean()) if len(presence) else 0.0,
             math.log(n),
