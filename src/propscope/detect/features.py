@@ -37,7 +37,7 @@ def span_features(text: str, start: int, end: int, lowered_text: str | None = No
     """Length, repetition elsewhere in the article, sentence coverage and punctuation cues."""
     lowered = lowered_text if lowered_text is not None else text.lower()
     sentence_start, sentence_end = sentence_bounds(text).enclosing(start, end)
-    sentence_length = max(1, len(text[sentence_start:sentence_end]))
+    sentence_length = max(1, sentence_end - sentence_start)
     words = len(_WORD.findall(text[start:end]))
     return np.asarray(
         [
