@@ -29,7 +29,7 @@ from propscope.detect.predict import Encoded
 
 FILE = "article_head.npz"
 STYLE_FEATURES = 9  # the counts style_features returns, last in every feature vector
-_WORD = re.compile(r"[A-Za-z']+")
+_WORD = re.compile(r"[A-Za-z]+")  # an apostrophe, straight or U+2019, splits: "we're" counts "we"
 _ATTRIBUTION = frozenset({"said", "says", "according", "reported", "told", "spokesman", "spokeswoman", "statement"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "we", "our", "us"})
 _SECOND_PERSON = frozenset({"you", "your"})
