@@ -11,7 +11,9 @@ are named by the mean of its probabilities and the span head's, its weight for e
 `--weights` (1: the naming head alone). Every row, and a first row where the span head names
 the passages as before, is then tuned on dev exactly as refit tunes a model
 (`DevTuner.tune`), with the model's encoder, span head and passage check; TC on gold spans
-does not move, since given spans are named by the span head alone. Each row also says
+does not move, since given spans are named by the span head alone. As in
+`passage_check_grid.py`, the edge model moves no passage, so rows compare naming heads with each
+other, not with the shipped model's figures. Each row also says
 which of the seed article's true findings `tests/test_shipped_model.py` requires it still
 reports, and which of the lone words that test forbids it flags. Prints a Markdown table for
 docs/BENCHMARKS.md.

@@ -17,7 +17,9 @@ fitted on the model's own candidates (`PassageCheckSettings.head`), as `propscop
 --check-out-of-fold` fits the shipped check, the grid's epochs then being the out-of-fold head's.
 Every row is then tuned on dev exactly as shipping tunes a model (`DevTuner.tune`: extend, gap,
 calibration, span and second-technique thresholds), with the model's own span head naming the
-techniques; weight 0 is the model without a check. Dev passages are read once and remembered.
+techniques; weight 0 is the model without a check. Dev passages are read once and remembered,
+as pooled readings only, so a model's edge model (`detect.edges`) moves no passage here: rows
+compare checks with each other, not with the shipped model's figures.
 Each row also says which of the seed article's true findings that `tests/test_shipped_model.py`
 requires it still reports, and which of the lone words that test forbids it flags. Prints a
 Markdown table for docs/BENCHMARKS.md. The shipped settings were chosen from this grid, so its
