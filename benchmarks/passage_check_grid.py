@@ -57,11 +57,12 @@ from propscope.train.marked_head import (  # noqa: E402
 
 EPOCHS = (4, 8, 16)
 WEIGHTS = (0.25, 0.5, 0.75, 1.0)
-#: the seed article's true findings the shipped-model test requires: phrase, technique
+#: the seed article's true findings the shipped-model test requires: phrase, technique (None: any)
 SEED_FINDINGS = (
     ("sinful", "Loaded_Language"),
     ("jihadists", "Name_Calling,Labeling"),
     ("terrorists\u2019 supporter", "Name_Calling,Labeling"),
+    ("black evil", None),  # inside a passage of any technique
 )
 #: words the same test forbids as a passage on their own (the issue's false alarms)
 SEED_FALSE_ALARMS = ("if", "offensive", "united", "the", "battlefield", "west", "creating", "unlikely")
@@ -101,7 +102,9 @@ def seed_article_cells(spans: Sequence[Span], seed: str) -> str:
         phrase
         for phrase, technique in SEED_FINDINGS
         if any(
-            s.start <= seed.index(phrase) and seed.index(phrase) + len(phrase) <= s.end and s.technique == technique
+            s.start <= seed.index(phrase)
+            and seed.index(phrase) + len(phrase) <= s.end
+            and technique in (None, s.technique)
             for s in spans
         )
     ]

@@ -154,6 +154,7 @@ def test_seed_article_true_findings_and_no_false_alarms(ptc_dir: Path, detector:
     assert found("sinful", "Loaded_Language")
     assert found("jihadists", "Name_Calling,Labeling")
     assert found("terrorists\u2019 supporter", "Name_Calling,Labeling")  # a label, as PTC marks it
+    assert found("black evil")  # the fourth the issue names; flagged inside a longer passage (model card)
     for word in ("if", "offensive", "united", "the", "battlefield", "west", "creating", "unlikely"):
         assert not flagged_alone(word), word
 
