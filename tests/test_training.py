@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pytest
@@ -220,6 +220,67 @@ def test_interrupted_training_resumes_to_the_same_weights(ptc_dir: Path, tmp_pat
         loop.train(other, tmp_path / "cut", resume=True)
 
 
+def test_adversarial_step_moves_the_words_the_batch_used_by_epsilon_and_puts_them_back() -> None:
+    import torch
+
+    from propscope.train.loop import PropagandaTagger, embeddings_pushed_uphill
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.words = torch.nn.Embedding(5, 3)
+
+        def get_input_embeddings(self) -> torch.nn.Embedding:
+            return self.words
+
+    class Tagger(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = Encoder()
+
+    tagger = Tagger()
+    table = tagger.encoder.words.weight
+    before = table.detach().clone()
+    table.grad = torch.zeros_like(table)
+    table.grad[1] = torch.tensor([3.0, 0.0, 0.0])
+    table.grad[3] = torch.tensor([0.0, 4.0, 0.0])  # the batch used words 1 and 3; the gradient's norm is 5
+    with embeddings_pushed_uphill(cast("PropagandaTagger", tagger), 0.5):
+        moved = table.detach() - before
+        assert torch.allclose(moved[1], torch.tensor([0.3, 0.0, 0.0])) and torch.allclose(
+            moved[3], torch.tensor([0, 0.4, 0])
+        )
+        assert not moved[[0, 2, 4]].any()
+    assert torch.equal(table.detach(), before)
+    with pytest.raises(RuntimeError), embeddings_pushed_uphill(cast("PropagandaTagger", tagger), 0.5):
+        raise RuntimeError  # a failed adversarial pass still leaves the words where they were
+    assert torch.equal(table.detach(), before)
+    table.grad = torch.zeros_like(table)
+    with embeddings_pushed_uphill(cast("PropagandaTagger", tagger), 0.5):
+        assert torch.equal(table.detach(), before)  # nothing to climb: nothing moves
+
+
+def test_adversarial_training_learns_each_batch_again_on_moved_words(
+    ptc_dir: Path, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from propscope.train import loop
+
+    seen: list[Any] = []
+    measured = loop.window_batch_loss
+
+    def remembering(model, *args):  # type: ignore[no-untyped-def]
+        seen.append(model.encoder.get_input_embeddings().weight.detach().clone())
+        return measured(model, *args)
+
+    monkeypatch.setattr(loop, "window_batch_loss", remembering)
+    summary = loop.train(smoke_config(ptc_dir, epochs=1, adversarial_epsilon=0.25), tmp_path / "run")
+    assert summary["config"]["adversarial_epsilon"] == 0.25 and len(seen) % 2 == 0 and len(seen) >= 4
+    for plain, adversarial in zip(seen[::2], seen[1::2], strict=True):
+        assert float((adversarial - plain).norm()) == pytest.approx(0.25, rel=1e-3)
+    for plain, adversarial, following in zip(seen[:-2:2], seen[1:-2:2], seen[2::2], strict=True):
+        # the next step starts from the words put back (moved only by the optimiser's small step)
+        assert float((following - plain).norm()) < float((following - adversarial).norm()) / 5
+
+
 def test_patience_stops_a_run_once_dev_stops_improving_and_still_exports(
     ptc_dir: Path, tmp_path: Path, monkeypatch, caplog
 ) -> None:  # type: ignore[no-untyped-def]
@@ -272,6 +333,7 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "class_balance": 0.5,
         "sentence_loss_weight": 1.0,
         "sentence_credit": "gold",
+        "adversarial_epsilon": 1.0,
         "patience": 1,
     }
     (tmp_path / "runs" / "first").mkdir(parents=True)
@@ -284,6 +346,7 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
         "patience": None,
         "sentence_loss_weight": 0.0,
         "sentence_credit": "strongest",
+        "adversarial_epsilon": 0.0,
         "window_tokens": 510,
         "train_stride": 400,
         "inference_stride": 192,
@@ -291,7 +354,7 @@ def test_model_card_command_includes_the_run_it_started_from(tmp_path: Path) -> 
     }
     assert train_command(tmp_path / "runs" / "second", second) == (
         "propscope train --out runs/first --base minilm --epochs 6 --learning-rate 8e-05 --batch-size 16 --seed 13"
-        " --class-balance 0.5 --sentence-loss-weight 1.0 --sentence-credit gold --patience 1"
+        " --class-balance 0.5 --sentence-loss-weight 1.0 --sentence-credit gold --adversarial-epsilon 1.0 --patience 1"
         " && propscope train --out runs/second --base minilm --epochs 2 --learning-rate 3e-05 --batch-size 16"
         " --seed 13 --window-tokens 510 --train-stride 400 --class-balance 0.5 --span-input marked --device cuda"
         " --init runs/first"

@@ -104,6 +104,15 @@ def train(
             "sentences are left to the token loss). Clean sentences are always judged by their strongest token.",
         ),
     ] = "strongest",
+    adversarial_epsilon: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Learn every batch a second time with its word embeddings moved this far along the loss's "
+            "gradient (adversarial training, FGM; 1.0 is the usual size); each step costs twice as long. "
+            "0 leaves it out; with MiniLM on PTC, 1.0 found no more (docs/BENCHMARKS.md).",
+        ),
+    ] = 0.0,
     teacher: Annotated[
         list[Path] | None,
         typer.Option(
@@ -199,6 +208,7 @@ def train(
         class_balance=class_balance,
         sentence_loss_weight=sentence_loss_weight,
         sentence_credit=sentence_credit,
+        adversarial_epsilon=adversarial_epsilon,
         teacher=tuple(str(folder) for folder in teacher or ()),
         distill_weight=distill_weight,
         limit_articles=limit_articles,

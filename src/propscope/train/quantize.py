@@ -152,6 +152,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
             if (credit := training.get("sentence_credit", "strongest")) != "strongest"
             else ""
         )
+        + (f" --adversarial-epsilon {epsilon}" if (epsilon := training.get("adversarial_epsilon")) else "")
         + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
