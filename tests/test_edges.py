@@ -196,6 +196,16 @@ def test_the_fit_learns_which_passages_a_move_helps_and_chooses_a_margin_out_of_
     assert choice.margin == 0.08  # every margin up to 0.08 moves the same passages: the largest
 
 
+def test_a_tagger_that_found_nothing_to_learn_from_adds_no_rows() -> None:
+    first = examples_where(np.asarray([1, -1], np.float32), ["a", "a"])
+    last = examples_where(np.asarray([-1], np.float32), ["b"])
+    nothing = EdgeExamples(np.asarray([], str), np.zeros((0, 0), np.float32), [])  # as edge_examples gives it
+    joined = EdgeExamples.joined([first, nothing, last])
+    assert joined.articles.tolist() == ["a", "a", "b"] and joined.values == first.values + last.values
+    np.testing.assert_array_equal(joined.vectors, np.concatenate([first.vectors, last.vectors]))
+    assert EdgeExamples.joined([nothing, nothing]).vectors.shape == (0, 0)
+
+
 def test_a_saved_edge_model_loads_with_the_margin_its_model_records(tmp_path: Path) -> None:
     model, vector = model_estimating({(-1, 0): 0.2})
     model.estimate.save(tmp_path / EDGES_FILE)

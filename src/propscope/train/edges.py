@@ -72,11 +72,13 @@ class EdgeExamples:
 
     @classmethod
     def joined(cls, parts: Sequence[EdgeExamples]) -> EdgeExamples:
-        """The rows of `parts` one after another."""
+        """The rows of `parts` one after another. A part without rows is left out: a tagger that
+        found nothing to learn from has no readings, so not even their width."""
+        kept = [p for p in parts if p.values] or list(parts[:1])
         return cls(
-            np.concatenate([p.articles for p in parts]),
-            np.concatenate([p.vectors for p in parts]),
-            [v for p in parts for v in p.values],
+            np.concatenate([p.articles for p in kept]),
+            np.concatenate([p.vectors for p in kept]),
+            [v for p in kept for v in p.values],
         )
 
 

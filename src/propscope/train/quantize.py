@@ -136,7 +136,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
     that made the run it started from (--init), so a model card's recipe is complete."""
     scheme = training.get("scheme", techniques.DEFAULT_SCHEME)
     command = (
-        f"propscope train --out {_shown(trained)} --base {_shown(Path(training['base']))} "
+        f"propscope train --out {shown_path(trained)} --base {shown_path(Path(training['base']))} "
         f"--epochs {training['epochs']} --learning-rate {training['learning_rate']} "
         f"--batch-size {training['batch_size']} --seed {training['seed']}"
         + "".join(
@@ -153,7 +153,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
             else ""
         )
         + (f" --adversarial-epsilon {epsilon}" if (epsilon := training.get("adversarial_epsilon")) else "")
-        + "".join(f" --teacher {_shown(Path(folder))}" for folder in training.get("teacher") or ())
+        + "".join(f" --teacher {shown_path(Path(folder))}" for folder in training.get("teacher") or ())
         + (f" --distill-weight {training['distill_weight']}" if training.get("teacher") else "")
         + (f" --span-input {training['span_input']}" if training.get("span_input", "pooled") != "pooled" else "")
         + (f" --patience {training['patience']}" if training.get("patience") else "")
@@ -163,7 +163,7 @@ def train_command(trained: Path, training: dict[str, Any]) -> str:
         return command
     init = Path(training["init"])
     before = json.loads((init / MODEL_FILE).read_text(encoding="utf-8"))["training"]
-    return f"{train_command(init, before)} && {command} --init {_shown(init)}"
+    return f"{train_command(init, before)} && {command} --init {shown_path(init)}"
 
 
 def ship(
@@ -232,10 +232,10 @@ def ship(
         variants={v: {"thresholds": d["thresholds"], "dev_f1": d["dev"].f1()} for v, d in variants.items()},
         command=(
             train_command(trained, training)
-            + f" && propscope ship {_shown(trained)} --out {_shown(out)}"
+            + f" && propscope ship {shown_path(trained)} --out {shown_path(out)}"
             + (f" --precision {precision}" if precision != "auto" else "")
             + (f" --span-input {span_input}" if span_input else "")
-            + (f" --notes {_shown(notes)}" if notes is not None else "")
+            + (f" --notes {shown_path(notes)}" if notes is not None else "")
         ),
     )
     description[QUICK_CHECK_KEY] = {}
@@ -303,8 +303,8 @@ def refit(
         thresholds=tuned["thresholds"], calibration=tuned["calibration"], cross_fitted_ece=tuned["cross_fitted_ece"]
     )
     description.pop(RESCORED_KEY, None)  # retuned: no longer thresholds and calibration as shipped
-    proposed = "".join(f" --check-out-of-fold {_shown(t)}={_shown(f)}" for t, f in check_proposers) + "".join(
-        f" --name-out-of-fold {_shown(t)}={_shown(f)}" for t, f in naming_proposers
+    proposed = "".join(f" --check-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in check_proposers) + "".join(
+        f" --name-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in naming_proposers
     )
     record_step(description, "refit", folder, notes, proposed)
     record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
@@ -330,7 +330,11 @@ def add_edges(
     figures the folder records and its model card; weights, thresholds and calibration stay."""
     fit_edges(folder, proposers)
     return remeasured(
-        folder, dev_dir, "edges", notes, "".join(f" --out-of-fold {_shown(t)}={_shown(f)}" for t, f in proposers)
+        folder,
+        dev_dir,
+        "edges",
+        notes,
+        "".join(f" --out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in proposers),
     )
 
 
@@ -354,7 +358,7 @@ def drop_triage(folder: Path) -> None:
         log.info(
             "the passage triage was fitted for the model before this refit and is removed; fit a new one "
             "with 'propscope triage %s'",
-            _shown(folder),
+            shown_path(folder),
         )
     (folder / TRIAGE_FILE).unlink(missing_ok=True)
 
@@ -362,8 +366,8 @@ def drop_triage(folder: Path) -> None:
 def record_step(description: dict[str, Any], verb: str, folder: Path, notes: Path | None, options: str = "") -> None:
     """Append `propscope <verb> <folder><options>` to the recorded command, once, so that the
     card's command still remakes the card."""
-    step = f" && propscope {verb} {_shown(folder)}{options}" + (
-        f" --notes {_shown(notes)}" if notes is not None else ""
+    step = f" && propscope {verb} {shown_path(folder)}{options}" + (
+        f" --notes {shown_path(notes)}" if notes is not None else ""
     )
     if not description["command"].endswith(step):
         description["command"] += step
@@ -403,7 +407,7 @@ def fit_article_heads(folder: Path, train_dir: Path) -> None:
     log.info("article heads fitted on %d training articles", len(labelled))
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as the model card may show it: relative to the working folder where possible,
     else its last two parts (`runs/minilm`, as it reads from the folder that holds it); never
     the build machine's absolute layout."""
