@@ -34,6 +34,7 @@ class FakeSteps:
         from propscope.train import recipe
 
         self.calls: list[tuple[Any, ...]] = []
+        self.teachers: dict[str, tuple[tuple[str, ...], float]] = {}
         self.fail = fail
         monkeypatch.setattr(recipe, "train", self.train)
         monkeypatch.setattr(recipe, "ship", self.ship)
@@ -48,6 +49,7 @@ class FakeSteps:
 
     def train(self, config: Any, folder: Path, *, resume: bool, device: str) -> None:
         self.step("train", folder.name, Path(config.train_dir), config.seed, config.patience, resume, device)
+        self.teachers[folder.name] = (config.teacher, config.distill_weight)
 
     def ship(self, trained: Path, out: Path, dev: Path, name: str, **options: Any) -> None:
         from propscope.detect.runtime import default_model_dir
@@ -208,14 +210,34 @@ def test_a_real_recipe_in_miniature_makes_a_model_with_every_part_of_the_default
     assert again.returncode == 0 and again.stderr.count("already done") == 11  # every step done: only published
 
 
+def test_a_teacher_teaches_the_first_tagger_and_never_the_taggers_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propscope.train.recipe import Recipe, RecipeSettings
+
+    train = tiny_train(tmp_path / "train")
+    settings = RecipeSettings(teacher=("runs/mpnet",), distill_weight=0.3, train_dir=str(train), dev_dir=str(train))
+    steps = FakeSteps(monkeypatch, fail="ship")
+    with pytest.raises(KeyboardInterrupt):
+        Recipe(settings, tmp_path / "work", tmp_path / "model", train, train).run()
+    assert steps.teachers == {
+        "tagger": (("runs/mpnet",), 0.3),
+        **{name: ((), 0.3) for name in ("fold-1", "fold-2", "fold-s1-1", "fold-s1-2")},
+    }
+    # a record read back holds the teachers as a list: the same settings all the same
+    Recipe(settings, tmp_path / "work", tmp_path / "model", train, train).record()
+
+
 def test_the_cards_command_names_only_what_differs_from_the_default_recipe() -> None:
     from propscope.train.recipe import RecipeSettings, recipe_command
 
     assert recipe_command(RecipeSettings(), Path("runs/m"), Path("runs/r"), None) == (
         "propscope recipe --out runs/m --work runs/r"
     )
-    settings = RecipeSettings(base="runs/mpnet-base", seed=29, learning_rate=5e-05, device="cuda")
+    settings = RecipeSettings(
+        base="runs/mpnet-base", seed=29, learning_rate=5e-05, device="cuda", teacher=("runs/t1", "runs/t2")
+    )
     assert recipe_command(settings, Path("runs/m"), Path("runs/r"), Path("notes.md")) == (
         "propscope recipe --out runs/m --work runs/r --base runs/mpnet-base --learning-rate 5e-05 --seed 29 "
-        "--device cuda --notes notes.md"
+        "--device cuda --teacher runs/t1 --teacher runs/t2 --notes notes.md"
     )

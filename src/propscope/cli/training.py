@@ -501,6 +501,17 @@ def recipe(
     device: Annotated[
         str, typer.Option(help="Where the taggers train: cpu (reproducible to the bit), cuda, cuda:N or auto.")
     ] = "cpu",
+    teacher: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="The first tagger distils from this run folder (made by 'propscope train', e.g. a larger --base); "
+            "repeat it for the average of several. The taggers apart stay untaught: a teacher trained on all of "
+            "train has seen the half each of them must not see."
+        ),
+    ] = None,
+    distill_weight: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="With --teacher: the teacher's share of every training target.")
+    ] = 0.5,
     train_dir: FittedOnOption = None,
     dev_dir: ShippedDevOption = None,
     notes: NotesOption = None,
@@ -535,6 +546,8 @@ def recipe(
         patience=patience,
         precision=precision,
         device=device,
+        teacher=tuple(str(folder) for folder in teacher or ()),
+        distill_weight=distill_weight,
         train_dir=str(train_dir) if train_dir is not None else None,
         dev_dir=str(dev_dir) if dev_dir is not None else None,
     )

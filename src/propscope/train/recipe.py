@@ -65,6 +65,10 @@ class RecipeSettings:
     device: str = "cpu"
     train_dir: str | None = None
     dev_dir: str | None = None
+    #: run folders the first tagger distils from; the taggers apart stay untaught, since a
+    #: teacher trained on all of train has seen the half each of them must not see
+    teacher: tuple[str, ...] = ()
+    distill_weight: float = 0.5
 
 
 DEFAULTS = RecipeSettings()
@@ -74,13 +78,20 @@ def recipe_command(settings: RecipeSettings, out: Path, work: Path, notes: Path 
     """The `propscope recipe` command that remakes the model: the settings that differ from the
     defaults, with paths as a model card may show them."""
     options = "".join(
-        f" --{field.name.replace('_', '-')} " + (shown_path(Path(value)) if field.name.endswith("_dir") else str(value))
+        "".join(f" --{field.name.replace('_', '-')} {shown}" for shown in shown_values(field.name, value))
         for field in fields(RecipeSettings)
         if (value := getattr(settings, field.name)) != getattr(DEFAULTS, field.name)
     )
     return f"propscope recipe --out {shown_path(out)} --work {shown_path(work)}{options}" + (
         f" --notes {shown_path(notes)}" if notes is not None else ""
     )
+
+
+def shown_values(name: str, value: Any) -> list[str]:
+    """A setting's value(s) as its option is given: a path as a card may show it, and a
+    repeatable option (the teachers) once for each."""
+    values = list(value) if isinstance(value, tuple) else [value]
+    return [shown_path(Path(v)) if name.endswith("_dir") or name == "teacher" else str(v) for v in values]
 
 
 @contextmanager
@@ -122,7 +133,7 @@ class Recipe:
         apart = [(self.work / name, self.held(name)) for name in TAGGERS_APART]
         check = [(self.work / name, self.held(name)) for name in CHECK_TAGGERS]
         return [
-            (TAGGER, lambda: self.train_tagger(TAGGER, self.train_dir)),
+            (TAGGER, lambda: self.train_tagger(TAGGER, self.train_dir, self.settings.teacher)),
             *[(split, lambda split=split: self.deal(split)) for split in SPLITS],
             *[
                 (name, lambda name=name: self.train_tagger(name, self.held(name).parent / "rest"))
@@ -153,7 +164,7 @@ class Recipe:
     def deal(self, split: str) -> None:
         write_folds(self.train_dir, self.work / split, 2, SPLITS[split])
 
-    def train_tagger(self, name: str, train_dir: Path) -> None:
+    def train_tagger(self, name: str, train_dir: Path, teacher: tuple[str, ...] = ()) -> None:
         """One tagger, as `propscope train` trains it, going on from its last finished epoch."""
         folder = self.work / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -167,6 +178,8 @@ class Recipe:
             seed=self.settings.seed,
             class_balance=self.settings.class_balance,
             patience=self.settings.patience,
+            teacher=teacher,
+            distill_weight=self.settings.distill_weight,
         )
         with logged_to(folder / "train.log"):
             train(config, folder, resume=True, device=self.settings.device)
@@ -174,7 +187,7 @@ class Recipe:
     def record(self) -> dict[str, Any]:
         """What the work folder says of itself: the settings and folders it was started with,
         and the steps done; a new record when the folder has none."""
-        settings: dict[str, Any] = asdict(self.settings)
+        settings: dict[str, Any] = json.loads(json.dumps(asdict(self.settings)))  # as the record holds them
         folders = {"train_dir": str(self.train_dir.resolve()), "dev_dir": str(self.dev_dir.resolve())}
         path = self.work / RECORD_FILE
         if not path.is_file():
