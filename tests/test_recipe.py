@@ -154,6 +154,9 @@ def test_a_work_folder_refuses_other_settings_before_any_step_runs(
         f"error: {work}: was started with other settings (patience: 1 then 2); rerun it with the settings it was "
         "started with, or give a new --work folder"
     )
+    wrong = run_cli("recipe", "--out", str(tmp_path / "m"), "--work", str(tmp_path / "w2"), "--precision", "int4")
+    assert wrong.returncode == 2 and "expected one of: auto, int8, fp32" in wrong.stderr
+    assert not (tmp_path / "w2").exists()  # refused before the work folder is made
     (work / "recipe.json").write_text("{not json")
     damaged = run_cli("recipe", "--out", str(tmp_path / "m"), "--work", str(work), "--train-dir", str(train))
     assert damaged.returncode == 1

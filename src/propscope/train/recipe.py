@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -224,7 +225,9 @@ class Recipe:
                 log.info("recipe: %s already done in %s", name, shown_path(self.work))
                 continue
             log.info("recipe: %s", name)
+            started = time.monotonic()
             action()
+            log.info("recipe: %s done in %.1f min", name, (time.monotonic() - started) / 60)
             record["done"].append(name)
             atomic_write_text(self.work / RECORD_FILE, json.dumps(record, indent=1))
         return self.publish()
