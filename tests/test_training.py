@@ -40,6 +40,12 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path, caplo
         assert (trained / name).is_file(), name
     description = json.loads((trained / "propscope-model.json").read_text())
     assert description["training"]["base_sha256"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    import torch
+
+    environment = description["training"]["environment"]  # what the run's floats depend on, for the card
+    assert environment["torch"] == torch.__version__ and environment["kernels"].endswith(
+        torch.backends.cpu.get_cpu_capability()
+    )
 
     # same seed, same data: the same weights
     again = tmp_path / "again"
@@ -99,6 +105,7 @@ def test_train_smoke_then_ship_then_analyze(ptc_dir: Path, tmp_path: Path, caplo
     assert result.returncode == 0, result.stderr[-2000:]
     card = (shipped / "MODEL_CARD.md").read_text()
     assert "Seed 7, 1 epochs" in card and "| si |" in card
+    assert f"- Trained with torch {torch.__version__}, transformers {environment['transformers']}, " in card
     assert "## Known failure modes\n\n- **Smoke models flag little.**" in card
     description = json.loads((shipped / "propscope-model.json").read_text())
     loaded = description["data"]["train"]["per_technique"]["Loaded_Language"]

@@ -154,8 +154,9 @@ def train(
     device: Annotated[
         str,
         typer.Option(
-            help="Where to train: cpu (reproducible to the bit), cuda (or cuda:N, a GPU: a large --base "
-            "trains in minutes, and teachers are read there too), or auto (the GPU when torch sees one)."
+            help="Where to train: cpu (reproducible to the bit with the same versions on the same machine), cuda "
+            "(or cuda:N, a GPU: a large --base trains in minutes, and teachers are read there too), or auto (the GPU "
+            "when torch sees one)."
         ),
     ] = "cpu",
 ) -> None:
@@ -499,7 +500,11 @@ def recipe(
         str, typer.Option(help="int8 (the default model's), fp32, or auto (int8 when dev F1 holds).")
     ] = "int8",
     device: Annotated[
-        str, typer.Option(help="Where the taggers train: cpu (reproducible to the bit), cuda, cuda:N or auto.")
+        str,
+        typer.Option(
+            help="Where the taggers train: cpu (reproducible to the bit with the same versions on the same "
+            "machine), cuda, cuda:N or auto."
+        ),
     ] = "cpu",
     teacher: Annotated[
         list[Path] | None,

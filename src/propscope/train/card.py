@@ -115,6 +115,7 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
         f"- Epoch selection, threshold tuning and calibration: {_folder(training['dev_dir'])} "
         f"({dev_counts.get('articles', '?'):,} articles). Never trained on dev.",
         f"- Command: `{description['command']}`",
+        *_environment_line(training.get("environment")),
         f"- Seed {training['seed']}, {training['epochs']} epochs, learning rate {training['learning_rate']}, "
         f"batch {training['batch_size']} windows of {training['window_tokens']} tokens (train stride "
         f"{training['train_stride']}, inference stride {training['inference_stride']}); span loss weighted "
@@ -338,3 +339,15 @@ def found_apart_or_own(folds: list[dict[str, Any]], which: str) -> str:
             f"the {passages:,} passages {which} that the model itself finds in its {articles} training articles"
         )
     return ", and ".join(said)
+
+
+def _environment_line(environment: dict[str, str] | None) -> list[str]:
+    """The versions and kernels the training ran with, where the run recorded them (runs before
+    December 2026 did not)."""
+    if not environment:
+        return []
+    versions = ", ".join(f"{name} {environment[name]}" for name in ("torch", "transformers", "tokenizers", "numpy"))
+    return [
+        f"- Trained with {versions} (Python {environment['python']}; {environment['kernels']}): the same run "
+        "repeats to the bit with these versions on the same machine."
+    ]

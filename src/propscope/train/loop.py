@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import platform
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import MISSING, asdict, dataclass, fields
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,6 +151,20 @@ def training_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise InputError("torch sees no CUDA GPU here; train with --device cpu (or auto)", path=name)
     return device
+
+
+def training_environment(device: torch.device) -> dict[str, str]:
+    """What a run's floats depend on besides its settings, for the card: a CPU run repeats to
+    the bit with the same versions on the same machine, but the default recipe rerun in a new
+    environment has come out different in the fourth decimal of its weights (docs/BENCHMARKS.md),
+    and whoever retrains needs to know which versions made the shipped model."""
+    packages = ("torch", "transformers", "tokenizers", "numpy")
+    return {name: version(name) for name in packages} | {
+        "python": platform.python_version(),
+        "kernels": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else f"{platform.machine()} {torch.backends.cpu.get_cpu_capability()}",
+    }
 
 
 def device_of(model: nn.Module) -> torch.device:
@@ -669,7 +685,8 @@ def train(config: TrainConfig, out: Path, *, resume: bool = False, device: str =
     )
     log.info("tuned thresholds %s: %s", thresholds, json.dumps(dev_scores.f1()))
     summary = {
-        "config": asdict(config) | {"base_sha256": base_sha256, "device": on.type},
+        "config": asdict(config)
+        | {"base_sha256": base_sha256, "device": on.type, "environment": training_environment(on)},
         "history": state.history,
         "thresholds": asdict(thresholds),
         "calibration": calibration.to_dict(),
