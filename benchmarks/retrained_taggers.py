@@ -4,13 +4,14 @@
 
 `--tagger`: a `propscope train` run of the card's recipe; prints how many of its float
 tensors that int8 shipping leaves unquantised (the LayerNorm weights and biases) equal the
-shipped `encoder.onnx`'s, bit for bit. `--proposes`: a half-train tagger and the PTC folder
-of the articles it never saw; prints how many candidate passages it proposes there, read as
-the passage check reads them (`PassageCheckSettings`' extend and gap), after the counts the
-shipped check records for its taggers (docs/BENCHMARKS.md, "The default model as
-its own teacher"). `--finds`: the same for the passages the naming head was fitted on, those
-it finds at the extend and gap the shipped naming head records that overlap a gold span,
-after the counts that head records for its four taggers.
+shipped `encoder.onnx`'s, bit for bit, and the largest difference among them. `--proposes`:
+a half-train tagger and the PTC folder of the articles it never saw; prints how many
+candidate passages it proposes there, read as the passage check reads them
+(`PassageCheckSettings`' extend and gap), after the counts the shipped check records for its
+taggers (docs/BENCHMARKS.md, "The default model as its own teacher"). `--finds`: the same
+for the passages the naming head was fitted on, those it finds at the extend and gap the
+shipped naming head records that overlap a gold span, after the counts that head records for
+its four taggers.
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ def equal_layer_norms(run: Path, shipped: Path) -> dict[str, int]:
     equal = sum(
         f"tagger.{name}" in exported and np.array_equal(exported[f"tagger.{name}"], t) for name, t in norms.items()
     )
-    return {"layer_norm_tensors": len(norms), "equal_bit_for_bit": int(equal)}
+    largest = max(
+        (
+            float(np.abs(exported[f"tagger.{name}"] - t).max())
+            for name, t in norms.items()
+            if f"tagger.{name}" in exported
+        ),
+        default=float("nan"),
+    )
+    return {"layer_norm_tensors": len(norms), "equal_bit_for_bit": int(equal), "largest_difference": largest}
 
 
 def passages(tagger: Path, folder: Path, extend: float, max_gap: int, only_overlapping_gold: bool) -> dict[str, object]:
