@@ -171,7 +171,7 @@ def ptc_sample(ptc_dir: Path, split: str, count: int, folder: Path) -> Path:
     (folder / "articles").mkdir(parents=True)
     articles = sorted((ptc_dir / split / f"{split}-articles").glob("article*.txt"), key=lambda p: p.stat().st_size)
     ids = set()
-    for path in articles[5 : 5 + count]:  # the very shortest hold no technique
+    for path in articles[5 : 5 + count]:  # short, for speed; two of train's very shortest hold no technique
         shutil.copyfile(path, folder / "articles" / path.name)
         ids.add(path.stem.removeprefix("article"))
     rows = (ptc_dir / split / f"{split}-task-flc-tc.labels").read_text(encoding="utf-8").splitlines()
