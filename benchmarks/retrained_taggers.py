@@ -34,7 +34,7 @@ from propscope.formats.ptc import read_ptc_folder  # noqa: E402
 from propscope.train.marked_head import PassageCheckSettings  # noqa: E402
 
 
-def equal_layer_norms(run: Path, shipped: Path) -> dict[str, int]:
+def equal_layer_norms(run: Path, shipped: Path) -> dict[str, int | float]:
     import onnx
     import torch
     from onnx import numpy_helper
