@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -116,12 +116,17 @@ def technique_names(values: Sequence[str] | None, scheme: str | None = None) -> 
         ) from None
 
 
+def require_one_of(value: str, choices: Collection[str], option: str) -> None:
+    """A usage error naming `option` and its choices unless `value` is one of them."""
+    if value not in choices:
+        raise typer.BadParameter(f"expected one of: {', '.join(choices)}", param_hint=option)
+
+
 def scheme_name(value: str | None, model: Path | None = None) -> str:
     """The scheme a command works in: --scheme as given (checked), else that of the --model
     folder, else the shipped default."""
     if value is not None:
-        if value not in techniques.SCHEMES:
-            raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
+        require_one_of(value, techniques.SCHEMES, "--scheme")
         return value
     described = model / "propscope-model.json" if model is not None else None
     if described is not None and described.is_file():

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from propscope import techniques
-from propscope.cli.common import print_json, state
+from propscope.cli.common import print_json, require_one_of, state
 from propscope.train.windowing import WINDOW_DEFAULTS
 
 if TYPE_CHECKING:
@@ -174,12 +174,9 @@ def train(
     training_device(device)  # a device that is not there is refused before any data is read
 
     settings = state(ctx).settings
-    if scheme not in techniques.SCHEMES:
-        raise typer.BadParameter(f"expected one of: {', '.join(techniques.SCHEMES)}", param_hint="--scheme")
-    if span_input not in SPAN_INPUTS:
-        raise typer.BadParameter(f"expected one of: {', '.join(SPAN_INPUTS)}", param_hint="--span-input")
-    if sentence_credit not in SENTENCE_CREDITS:
-        raise typer.BadParameter(f"expected one of: {', '.join(SENTENCE_CREDITS)}", param_hint="--sentence-credit")
+    require_one_of(scheme, techniques.SCHEMES, "--scheme")
+    require_one_of(span_input, SPAN_INPUTS, "--span-input")
+    require_one_of(sentence_credit, SENTENCE_CREDITS, "--sentence-credit")
     for hint, stride in (("--train-stride", train_stride), ("--inference-stride", inference_stride)):
         if stride > window_tokens:
             raise typer.BadParameter(
@@ -264,8 +261,7 @@ def ship(
         raise InputError(
             f"is not a trained model folder (no {MODEL_FILE}); give the --out of 'propscope train'", path=trained
         )
-    if precision not in PRECISIONS:
-        raise typer.BadParameter(f"expected one of: {', '.join(PRECISIONS)}", param_hint="--precision")
+    require_one_of(precision, PRECISIONS, "--precision")
     if span_input not in (None, "marked"):
         raise typer.BadParameter("expected marked (or leave it out)", param_hint="--span-input")
     scheme = json.loads(read_text_file(trained / MODEL_FILE)).get("scheme", techniques.DEFAULT_SCHEME)
@@ -538,8 +534,7 @@ def recipe(
     from propscope.train.recipe import Recipe, RecipeSettings
 
     training_device(device)  # a device that is not there is refused before anything runs
-    if precision not in PRECISIONS:
-        raise typer.BadParameter(f"expected one of: {', '.join(PRECISIONS)}", param_hint="--precision")
+    require_one_of(precision, PRECISIONS, "--precision")
     settings = state(ctx).settings
     choices = RecipeSettings(
         base=base,
