@@ -166,6 +166,33 @@ def test_a_work_folder_refuses_other_settings_before_any_step_runs(
     assert not (tmp_path / "m").exists()
 
 
+def test_a_record_from_before_a_setting_existed_goes_on_with_that_settings_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propscope.errors import InputError
+    from propscope.train.recipe import Recipe, RecipeSettings
+
+    train, work = tiny_train(tmp_path / "train"), tmp_path / "work"
+    settings = RecipeSettings(train_dir=str(train), dev_dir=str(train))
+    FakeSteps(monkeypatch, fail="refit")
+    with pytest.raises(KeyboardInterrupt):
+        Recipe(settings, work, tmp_path / "model", train, train).run()
+    record = json.loads((work / "recipe.json").read_text())
+    for added_later in ("teacher", "distill_weight"):  # what the first recipe's records lacked
+        del record["settings"][added_later]
+    (work / "recipe.json").write_text(json.dumps(record))
+
+    with pytest.raises(InputError, match=r"other settings \(teacher: \[\] then \['runs/mpnet'\]\)"):
+        Recipe(
+            RecipeSettings(teacher=("runs/mpnet",), train_dir=str(train), dev_dir=str(train)),
+            work, tmp_path / "model", train, train,
+        ).run()  # fmt: skip
+    steps = FakeSteps(monkeypatch)
+    Recipe(settings, work, tmp_path / "model", train, train).run()
+    assert [call[0] for call in steps.calls] == ["refit", "triage", "edges"]
+    assert json.loads((work / "recipe.json").read_text())["settings"]["teacher"] == []
+
+
 def ptc_sample(ptc_dir: Path, split: str, count: int, folder: Path) -> Path:
     """A PTC folder of `count` short articles of `split`, with their gold rows."""
     (folder / "articles").mkdir(parents=True)

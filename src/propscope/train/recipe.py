@@ -75,6 +75,12 @@ class RecipeSettings:
 DEFAULTS = RecipeSettings()
 
 
+def as_recorded(settings: RecipeSettings) -> dict[str, Any]:
+    """The settings as the work folder's record holds them (JSON, so tuples become lists)."""
+    recorded: dict[str, Any] = json.loads(json.dumps(asdict(settings)))
+    return recorded
+
+
 def recipe_command(settings: RecipeSettings, out: Path, work: Path, notes: Path | None) -> str:
     """The `propscope recipe` command that remakes the model: the settings that differ from the
     defaults, with paths as a model card may show them."""
@@ -188,14 +194,15 @@ class Recipe:
     def record(self) -> dict[str, Any]:
         """What the work folder says of itself: the settings and folders it was started with,
         and the steps done; a new record when the folder has none."""
-        settings: dict[str, Any] = json.loads(json.dumps(asdict(self.settings)))  # as the record holds them
+        settings = as_recorded(self.settings)
         folders = {"train_dir": str(self.train_dir.resolve()), "dev_dir": str(self.dev_dir.resolve())}
         path = self.work / RECORD_FILE
         if not path.is_file():
             return {"settings": settings, **folders, "done": []}
         try:
             record = json.loads(read_text_file(path))
-            before = dict(record["settings"]) | {key: record[key] for key in folders}
+            # a setting the record lacks was added after the run started, which then had its default
+            before = as_recorded(DEFAULTS) | dict(record["settings"]) | {key: record[key] for key in folders}
             done = [str(step) for step in record["done"]]
         except (KeyError, TypeError, ValueError):  # ValueError: not JSON, or settings that are no mapping
             raise InputError(
