@@ -67,20 +67,32 @@ class FakeSteps:
         self.step("edges", model.name, [(t.name, f) for t, f in proposers])
 
 
+def interrupted_recipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, at: str, **choices: Any
+) -> tuple[FakeSteps, Any, Path]:
+    """A recipe over the tiny train folder (`tmp_path`/train, also its dev), working in
+    `tmp_path`/work towards `tmp_path`/model, stopped by Ctrl-C in its first `at` step; returns
+    the steps it called, its settings and the train folder."""
+    from propscope.train.recipe import Recipe, RecipeSettings
+
+    train = tiny_train(tmp_path / "train")
+    settings = RecipeSettings(**choices, train_dir=str(train), dev_dir=str(train))
+    steps = FakeSteps(monkeypatch, fail=at)
+    with pytest.raises(KeyboardInterrupt):
+        Recipe(settings, tmp_path / "work", tmp_path / "model", train, train).run()
+    return steps, settings, train
+
+
 def test_recipe_runs_the_default_models_steps_in_order_and_goes_on_after_an_interruption(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from propscope.formats.ptc import read_ptc_folder
-    from propscope.train.recipe import Recipe, RecipeSettings
+    from propscope.train.recipe import Recipe
 
-    train, work, out = tiny_train(tmp_path / "train"), tmp_path / "work", tmp_path / "model"
+    work, out = tmp_path / "work", tmp_path / "model"
     out.mkdir()
     (out / "older-model.txt").write_text("the model that was here before")
-    settings = RecipeSettings(train_dir=str(train), dev_dir=str(train))
-
-    interrupted = FakeSteps(monkeypatch, fail="refit")
-    with pytest.raises(KeyboardInterrupt):
-        Recipe(settings, work, out, train, train).run()
+    interrupted, settings, train = interrupted_recipe(tmp_path, monkeypatch, "refit")
     halves = {
         name: work / split / f"fold-{fold}"
         for name, split, fold in (
@@ -132,11 +144,8 @@ def test_a_work_folder_refuses_other_settings_before_any_step_runs(
     from propscope.errors import InputError
     from propscope.train.recipe import Recipe, RecipeSettings
 
-    train, work = tiny_train(tmp_path / "train"), tmp_path / "work"
-    settings = RecipeSettings(train_dir=str(train), dev_dir=str(train))
-    FakeSteps(monkeypatch, fail="train")
-    with pytest.raises(KeyboardInterrupt):
-        Recipe(settings, work, tmp_path / "model", train, train).run()
+    work = tmp_path / "work"
+    _, _, train = interrupted_recipe(tmp_path, monkeypatch, "train")
 
     untouched = FakeSteps(monkeypatch)
     with pytest.raises(InputError, match=r"was started with other settings \(seed: 13 then 14\)"):
@@ -172,11 +181,8 @@ def test_a_record_from_before_a_setting_existed_goes_on_with_that_settings_defau
     from propscope.errors import InputError
     from propscope.train.recipe import Recipe, RecipeSettings
 
-    train, work = tiny_train(tmp_path / "train"), tmp_path / "work"
-    settings = RecipeSettings(train_dir=str(train), dev_dir=str(train))
-    FakeSteps(monkeypatch, fail="refit")
-    with pytest.raises(KeyboardInterrupt):
-        Recipe(settings, work, tmp_path / "model", train, train).run()
+    work = tmp_path / "work"
+    _, settings, train = interrupted_recipe(tmp_path, monkeypatch, "refit")
     record = json.loads((work / "recipe.json").read_text())
     for added_later in ("teacher", "distill_weight"):  # what the first recipe's records lacked
         del record["settings"][added_later]
@@ -243,13 +249,11 @@ def test_a_real_recipe_in_miniature_makes_a_model_with_every_part_of_the_default
 def test_a_teacher_teaches_the_first_tagger_and_never_the_taggers_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from propscope.train.recipe import Recipe, RecipeSettings
+    from propscope.train.recipe import Recipe
 
-    train = tiny_train(tmp_path / "train")
-    settings = RecipeSettings(teacher=("runs/mpnet",), distill_weight=0.3, train_dir=str(train), dev_dir=str(train))
-    steps = FakeSteps(monkeypatch, fail="ship")
-    with pytest.raises(KeyboardInterrupt):
-        Recipe(settings, tmp_path / "work", tmp_path / "model", train, train).run()
+    steps, settings, train = interrupted_recipe(
+        tmp_path, monkeypatch, "ship", teacher=("runs/mpnet",), distill_weight=0.3
+    )
     assert steps.teachers == {
         "tagger": (("runs/mpnet",), 0.3),
         **{name: ((), 0.3) for name in ("fold-1", "fold-2", "fold-s1-1", "fold-s1-2")},
