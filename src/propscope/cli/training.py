@@ -4,7 +4,6 @@ they read, and the recipe that runs them all as the default model was made."""
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +11,7 @@ import typer
 
 from propscope import techniques
 from propscope.cli.common import print_json, require_one_of, state
+from propscope.train.progress import log_progress
 from propscope.train.windowing import WINDOW_DEFAULTS
 
 if TYPE_CHECKING:
@@ -188,11 +188,7 @@ def train(
             f"{init} has no checkpoint.pt; give a run folder of 'propscope train'", param_hint="--init"
         )
     out.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.StreamHandler(), logging.FileHandler(out / "train.log")],
-    )
+    log_progress(out / "train.log")
     config = TrainConfig(
         base=base,
         scheme=scheme,
@@ -256,7 +252,7 @@ def ship(
     from propscope.formats.files import read_text_file
     from propscope.train.quantize import ship as ship_model
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log_progress()
     if not (trained / MODEL_FILE).is_file():
         raise InputError(
             f"is not a trained model folder (no {MODEL_FILE}); give the --out of 'propscope train'", path=trained
@@ -318,7 +314,7 @@ def fitting_folders(
 ) -> tuple[Path, Path]:
     """The training and dev folders a fit on a shipped model reads (given, or the settings'
     for its scheme), with its progress logged as it goes."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log_progress()
     settings = state(ctx).settings
     return train_dir or settings.train_folder(runtime.scheme), dev_dir or settings.dev_folder(runtime.scheme)
 
@@ -552,11 +548,7 @@ def recipe(
         dev_dir=str(dev_dir) if dev_dir is not None else None,
     )
     work.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.StreamHandler(), logging.FileHandler(work / "recipe.log", encoding="utf-8")],
-    )
+    log_progress(work / "recipe.log")
     made = Recipe(
         choices,
         work,

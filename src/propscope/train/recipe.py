@@ -16,8 +16,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from propscope.formats.files import atomic_write_text, read_text_file
 from propscope.train.card import write_model_card
 from propscope.train.folds import write_folds
 from propscope.train.loop import TrainConfig, train
+from propscope.train.progress import logged_to
 from propscope.train.quantize import add_edges, add_triage, refit, ship, shown_path
 
 log = logging.getLogger("propscope.train")
@@ -99,21 +99,6 @@ def shown_values(name: str, value: Any) -> list[str]:
     repeatable option (the teachers) once for each."""
     values = list(value) if isinstance(value, tuple) else [value]
     return [shown_path(Path(v)) if name.endswith("_dir") or name == "teacher" else str(v) for v in values]
-
-
-@contextmanager
-def logged_to(path: Path) -> Iterator[None]:
-    """Progress logged to `path` too while a step runs: each training keeps its own train.log,
-    as `propscope train` writes it."""
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield
-    finally:
-        root.removeHandler(handler)
-        handler.close()
 
 
 class Recipe:
