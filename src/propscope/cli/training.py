@@ -520,7 +520,7 @@ def recipe(
 
     Each step is recorded in WORK once done, so the same command after an interruption goes on
     where it stopped (a training from its last finished epoch); other settings on the same WORK
-    are refused. With the defaults it makes the default model: five trainings and about 35 minutes of
+    are refused. With the defaults it makes the default model: five trainings and about 40 minutes of
     fitting and measuring on 2 CPU cores (--device cuda trains the taggers on a GPU). Needs the
     training extra.
 
