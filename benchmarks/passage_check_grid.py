@@ -42,8 +42,18 @@ sys.path.insert(0, str(REPO / "src"))
 
 from propscope.article import Span  # noqa: E402
 from propscope.config import Settings  # noqa: E402
+from propscope.detect.calibration import Calibration  # noqa: E402
 from propscope.detect.marked_spans import MarkedSpanClassifier, PassageCheck, head_inputs  # noqa: E402
-from propscope.detect.predict import Encoded, Passage, PassagesRead, SpanHead, find_spans, ranges_of  # noqa: E402
+from propscope.detect.predict import (  # noqa: E402
+    Encoded,
+    Passage,
+    PassagesRead,
+    SpanClassifier,
+    SpanHead,
+    Thresholds,
+    find_spans,
+    ranges_of,
+)
 from propscope.detect.runtime import ModelRuntime  # noqa: E402
 from propscope.detect.tuning import DevTuner, encode_dev  # noqa: E402
 from propscope.formats.ptc import read_ptc_folder  # noqa: E402
@@ -115,6 +125,13 @@ def seed_article_cells(spans: Sequence[Span], seed: str) -> str:
         + (f" ({', '.join(lost)} lost)" if lost else "")
         + f" | {', '.join(alone) or 'none'}"
     )
+
+
+def seed_cells(
+    seed: str, seed_encoded: Encoded, classifier: SpanClassifier, thresholds: Thresholds, calibration: Calibration
+) -> str:
+    """`seed_article_cells` of what `classifier` reports on the seed article at `thresholds`."""
+    return seed_article_cells(find_spans(seed, seed_encoded, classifier, thresholds, calibration), seed)
 
 
 @dataclass
@@ -252,12 +269,8 @@ def main() -> None:
             len({(s.start, s.end) for s in find_spans(tuner.texts[aid], outputs, classifier, thresholds, calibration)})
             for aid, outputs in encoded.items()
         )
-        print(
-            f"| {epochs or '-'} | {weight:g} | {f1_cells(f1)} | {passages} | "
-            + seed_article_cells(find_spans(seed, seed_encoded, classifier, thresholds, calibration), seed)
-            + " |",
-            flush=True,
-        )
+        seed_row = seed_cells(seed, seed_encoded, classifier, thresholds, calibration)
+        print(f"| {epochs or '-'} | {weight:g} | {f1_cells(f1)} | {passages} | {seed_row} |", flush=True)
 
 
 if __name__ == "__main__":
