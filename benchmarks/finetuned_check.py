@@ -29,7 +29,7 @@ import math
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +53,7 @@ from passage_check_grid import (  # noqa: E402
 )
 
 from propscope import metrics  # noqa: E402
-from propscope.config import Settings  # noqa: E402
-from propscope.detect.marked_spans import MarkedInput, MarkedSpanClassifier, head_inputs, marked_input  # noqa: E402
+from propscope.detect.marked_spans import MarkedInput, head_inputs, marked_input  # noqa: E402
 from propscope.detect.predict import (  # noqa: E402
     Encoded,
     Passage,
@@ -196,49 +195,41 @@ def fine_tune(
         print(f"epoch {epoch + 1} of {epochs} done, last batch loss {loss.item():.4f}", file=sys.stderr, flush=True)
 
 
-def shipped_verdicts(
-    marked: MarkedSpanClassifier, text: str, encoded: Encoded, ranges: list[tuple[int, int]]
-) -> NDArray[np.float32]:
-    """The shipped check's verdicts on `ranges` of `text`."""
-    return np.asarray(
-        marked.verdicts(encoded, ranges, head_inputs(marked.readings(text, ranges), text, ranges)), np.float32
-    )
+def candidates(
+    texts: dict[str, str], encoded: dict[str, Encoded], extend: float, max_gap: int
+) -> dict[str, list[Passage]]:
+    """Every candidate passage of each article of `texts`, from its tagger outputs in `encoded`."""
+    return {a: candidate_passages(text, encoded[a], extend, max_gap) for a, text in texts.items()}
 
 
-def candidates(proposer: ModelRuntime, texts: dict[str, str], extend: float, max_gap: int) -> list[tuple[str, Passage]]:
-    """(article id, passage) of every candidate `proposer`'s tagger proposes in `texts`."""
-    encoded = proposer.encode_many(list(texts.values()))
-    return [
-        (article_id, passage)
-        for article_id, outputs in zip(texts, encoded, strict=True)
-        for passage in candidate_passages(texts[article_id], outputs, extend, max_gap)
-    ]
-
-
-@dataclass
+@dataclass(kw_only=True)
 class BlendedCheck(RememberedReadings):
     """The shipped classifier whose check verdict is the geometric mean of its own and the
-    fine-tuned layers' (weight `alpha` on theirs), at check `weight`."""
+    fine-tuned layers' (weight `alpha` on theirs), at check `weight`; both verdicts of a
+    passage are computed once and remembered across the table's rows."""
 
-    reader: BoundaryReader | None = None
-    model: TopLayers | None = None
+    reader: BoundaryReader
+    model: TopLayers
     alpha: float = 0.0
     weight: float = 0.25
-    remembered: dict[tuple[str, int, int], float] | None = None
+    remembered: dict[tuple[str, int, int], float] = field(default_factory=dict)
 
     @property
     def check_weight(self) -> float:
         return self.weight
 
+    def shipped(self, text: str, encoded: Encoded, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
+        """The shipped check's verdicts on `ranges` of `text`."""
+        inputs = head_inputs(self.readings(text, ranges), text, ranges)
+        return np.asarray(self.marked.verdicts(encoded, ranges, inputs), np.float32)
+
     def fine_tuned(self, text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
-        assert self.reader is not None and self.model is not None
-        memory = self.remembered if self.remembered is not None else {}
-        self.remembered = memory
-        missing = [r for r in dict.fromkeys(ranges) if (text, *r) not in memory]
+        """The fine-tuned layers' verdicts on `ranges` of `text`."""
+        missing = [r for r in dict.fromkeys(ranges) if (text, *r) not in self.remembered]
         if missing:
             found = verdicts(self.model, [self.reader.example(text, *r) for r in missing])
-            memory.update({(text, *r): float(v) for r, v in zip(missing, found, strict=True)})
-        return np.asarray([memory[(text, *r)] for r in ranges], np.float32)
+            self.remembered.update({(text, *r): float(v) for r, v in zip(missing, found, strict=True)})
+        return np.asarray([self.remembered[(text, *r)] for r in ranges], np.float32)
 
     def read(self, text: str, encoded: Encoded, passages: Sequence[Passage]) -> PassagesRead:
         if not passages:
@@ -273,22 +264,23 @@ def main() -> None:
         corpus = read_ptc_folder(articles)
         texts = {a: corpus.articles[a].text for a in corpus.articles}
         gold = corpus.si_spans()
-        for article_id, (start, end, _) in candidates(
-            ModelRuntime.load(tagger, spin=False), texts, settings.extend, settings.max_gap
-        ):
-            overlaps = int(metrics.overlaps_any((start, end), gold[article_id]))
-            examples.append(reader.example(texts[article_id], start, end, overlaps))
-    dev = read_ptc_folder(Settings().ptc_folder("dev"))
-    dev_texts = {a: dev.articles[a].text for a in dev.articles}
-    dev_gold = dev.si_spans()
-    dev_candidates = candidates(runtime, dev_texts, settings.extend, settings.max_gap)
-    labels = np.asarray([metrics.overlaps_any((s, e), dev_gold[a]) for a, (s, e, _) in dev_candidates])
-    peaks = np.asarray([peak for _, (_, _, peak) in dev_candidates], np.float32)
-    marked = marked_classifier(runtime)
-    dev_encoded = dict(zip(dev_texts, runtime.encode_many(list(dev_texts.values())), strict=True))
-    shipped = np.concatenate(
-        [shipped_verdicts(marked, dev_texts[a], dev_encoded[a], [(s, e)]) for a, (s, e, _) in dev_candidates]
+        proposed = dict(
+            zip(texts, ModelRuntime.load(tagger, spin=False).encode_many(list(texts.values())), strict=True)
+        )
+        for article_id, passages in candidates(texts, proposed, settings.extend, settings.max_gap).items():
+            for start, end, _ in passages:
+                overlaps = int(metrics.overlaps_any((start, end), gold[article_id]))
+                examples.append(reader.example(texts[article_id], start, end, overlaps))
+    tuner, encoded, seed, seed_encoded = dev_and_seed(runtime)
+    dev_candidates = candidates(tuner.texts, encoded, settings.extend, settings.max_gap)
+    labels = np.asarray(
+        [
+            metrics.overlaps_any(r, tuner.gold_ranges[a])
+            for a, passages in dev_candidates.items()
+            for r in ranges_of(passages)
+        ]
     )
+    peaks = np.concatenate([peaks_of(passages) for passages in dev_candidates.values()])
     print(
         f"Model {runtime.model_id}; top {args.layers} layer(s) of {resolve_base('minilm')} fine-tuned on "
         f"{len(examples)} out-of-fold candidates ({sum(e.label for e in examples)} overlap gold), "
@@ -296,9 +288,12 @@ def main() -> None:
     )
     model = TopLayers(resolve_base("minilm"), args.layers)
     fine_tune(model, examples, args.epochs, args.learning_rate)
-    tuned = verdicts(model, [reader.example(dev_texts[a], s, e) for a, (s, e, _) in dev_candidates])
+    classifier = BlendedCheck(marked_classifier(runtime), reader=reader, model=model)
+    read = [(tuner.texts[a], encoded[a], ranges_of(passages)) for a, passages in dev_candidates.items() if passages]
+    shipped = np.concatenate([classifier.shipped(text, outputs, ranges) for text, outputs, ranges in read])
+    tuned = np.concatenate([classifier.fine_tuned(text, ranges) for text, _, ranges in read])
     shipped_score = peaks**0.75 * shipped**0.25
-    print(f"ROC AUC on the model's {len(dev_candidates)} dev candidates ({int(labels.sum())} overlap gold):\n")
+    print(f"ROC AUC on the model's {len(labels)} dev candidates ({int(labels.sum())} overlap gold):\n")
     print("| ranking | AUC |\n| --- | --- |")
     for name, score in (
         ("peak alone", peaks),
@@ -309,8 +304,6 @@ def main() -> None:
         ("peak^0.5 * (shipped * fine-tuned)^0.25", peaks**0.5 * (shipped * tuned) ** 0.25),
     ):
         print(f"| {name} | {roc_auc_score(labels, score):.4f} |")
-    tuner, encoded, seed, seed_encoded = dev_and_seed(runtime)
-    classifier = BlendedCheck(marked, reader=reader, model=model)
     columns = ("alpha", "check weight", "SI F1", "FLC F1", "sentence F1", "SI + FLC + sentence")
     print("\n| " + " | ".join(columns) + " | seed findings kept | seed words flagged alone |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
