@@ -70,7 +70,7 @@ def main() -> None:
         encoded = runtime.encode_many([article.text])[0]
         scored = {(s.start, s.end): s.score for s in runtime.spans(article.text, encoded)}
         ranges = sorted(scored)
-        vectors = runtime.reader.readings_with_edges(article.text, ranges)[1]
+        vectors = runtime.reader.read_passages(article.text, ranges, edges=True).edges
         passages[article_id] = (article.text, encoded.tokens.offsets, ranges, [scored[r] for r in ranges], vectors)
     unmoved = {a: ranges for a, (_, _, ranges, _, _) in passages.items()}
     rows = []

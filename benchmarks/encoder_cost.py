@@ -111,12 +111,12 @@ def timed_calls(model: str | None, texts: list[str]) -> dict[str, Any]:
 
         return call
 
-    encode_texts, hidden = runtime_module.encode_texts, marked_spans.MarkedReader.hidden  # type: ignore[attr-defined]
+    encode_texts, outputs = runtime_module.encode_texts, marked_spans.MarkedReader.outputs  # type: ignore[attr-defined]
     runtime_module.encode_texts = lambda texts, tokenizer, run, **kw: encode_texts(  # type: ignore[attr-defined]
         texts, tokenizer, counted("windows", run), **kw
     )
-    marked_spans.MarkedReader.hidden = lambda self, item: hidden(  # type: ignore[method-assign]
-        marked_spans.MarkedReader(self.tokenizer, counted("passages", self.run), self.workers), item
+    marked_spans.MarkedReader.outputs = lambda self, item: outputs(  # type: ignore[method-assign]
+        marked_spans.MarkedReader(self.tokenizer, counted("passages", self.run), self.workers, self.layers), item
     )
     detector = Detector.load(model)
     started = time.perf_counter()
@@ -124,7 +124,7 @@ def timed_calls(model: str | None, texts: list[str]) -> dict[str, Any]:
         pass
     seconds = time.perf_counter() - started
     runtime_module.encode_texts = encode_texts  # type: ignore[attr-defined]
-    marked_spans.MarkedReader.hidden = hidden  # type: ignore[method-assign]
+    marked_spans.MarkedReader.outputs = outputs  # type: ignore[method-assign]
     return {
         "wall_seconds": round(seconds, 2),
         **{

@@ -41,6 +41,7 @@ class FakeSteps:
         monkeypatch.setattr(recipe, "refit", self.refit)
         monkeypatch.setattr(recipe, "add_triage", self.triage)
         monkeypatch.setattr(recipe, "add_edges", self.edges)
+        monkeypatch.setattr(recipe, "add_check_layers", self.check_layers)
 
     def step(self, *call: Any) -> None:
         self.calls.append(call)
@@ -65,6 +66,9 @@ class FakeSteps:
 
     def edges(self, model: Path, dev: Path, proposers: Any, notes: Path | None) -> None:
         self.step("edges", model.name, [(t.name, f) for t, f in proposers])
+
+    def check_layers(self, model: Path, dev: Path, proposers: Any, notes: Path | None) -> None:
+        self.step("check-layers", model.name, [(t.name, f) for t, f in proposers])
 
 
 def interrupted_recipe(
@@ -123,8 +127,9 @@ def test_recipe_runs_the_default_models_steps_in_order_and_goes_on_after_an_inte
     held = {name: folder / "held" for name, folder in halves.items()}
     assert resumed.calls == [
         ("refit", "model", [("fold-1", held["fold-1"]), ("fold-2", held["fold-2"])], list(held.items())),
-        ("triage", "model"),
         ("edges", "model", list(held.items())),
+        ("check-layers", "model", [("fold-1", held["fold-1"]), ("fold-2", held["fold-2"])]),
+        ("triage", "model"),
     ]
     assert not (out / "older-model.txt").exists()
     written = json.loads((out / "propscope-model.json").read_text())
@@ -195,7 +200,7 @@ def test_a_record_from_before_a_setting_existed_goes_on_with_that_settings_defau
         ).run()  # fmt: skip
     steps = FakeSteps(monkeypatch)
     Recipe(settings, work, tmp_path / "model", train, train).run()
-    assert [call[0] for call in steps.calls] == ["refit", "triage", "edges"]
+    assert [call[0] for call in steps.calls] == ["refit", "edges", "check-layers", "triage"]
     assert json.loads((work / "recipe.json").read_text())["settings"]["teacher"] == []
 
 
@@ -235,15 +240,17 @@ def test_a_real_recipe_in_miniature_makes_a_model_with_every_part_of_the_default
     apart = ["fold-1", "fold-2", "fold-s1-1", "fold-s1-2"]
     assert [t["tagger"] for t in description["naming_head"]["found"]] == apart
     assert [t["tagger"] for t in description["edges"]["found"]] == apart
+    assert [t["tagger"] for t in description["check_layers"]["out_of_fold"]] == ["fold-1", "fold-2"]
     assert "triage" in description
     for run in ["tagger", *apart]:
         assert "epoch 1 dev" in (work / run / "train.log").read_text()  # each training logs as `propscope train` does
     analysis = json.loads(run_cli("analyze", "-", "--model", str(out), "--format", "json", stdin=TINY_TEXT).stdout)
     assert analysis[0]["model_id"] == "made"
-    assert ModelRuntime.load(out).edges is not None
+    made = ModelRuntime.load(out)
+    assert made.edges is not None and made.check_layers is not None
 
     again = run_cli("recipe", "--out", str(out), "--work", str(work), *options)
-    assert again.returncode == 0 and again.stderr.count("already done") == 11  # every step done: only published
+    assert again.returncode == 0 and again.stderr.count("already done") == 12  # every step done: only published
 
 
 def test_a_teacher_teaches_the_first_tagger_and_never_the_taggers_apart(

@@ -539,9 +539,10 @@ def test_marked_head_is_fitted_on_the_encoder_that_ships(tiny_ptc: Path, tmp_pat
     runtime = ModelRuntime.load(folder)
     assert isinstance(runtime.classifier, MarkedSpanClassifier) and runtime.classifier.article_vectors
     # ten heads (seeds 13 to 22), each reading [marked span, marked input, article mean, article max] vectors
-    # and the features into 384 units; their probabilities are averaged. Stored in float16, computed in float32
+    # and the features into 384 units; their probabilities are averaged. Stored in int8 rows with a scale each,
+    # computed in float32
     assert runtime.head.w1.shape == (10, runtime.hidden_size, 4 * runtime.hidden_size + N_FEATURES)
-    assert runtime.head.w1.dtype == np.float32 and np.load(folder / "span_head.npz")["w1"].dtype == np.float16
+    assert runtime.head.w1.dtype == np.float32 and np.load(folder / "span_head.npz")["w1"].dtype == np.int8
     assert recorded["members"] == 10 and recorded["seed"] == 13
     gold = [Span(21, 28, "Loaded_Language"), Span(21, 35, "Name_Calling,Labeling"), Span(48, 64, "Flag-Waving")]
     assert label_given_spans(TINY_TEXT, runtime.encode_many([TINY_TEXT])[0], runtime.classifier, gold) == gold

@@ -1,4 +1,4 @@
-"""Commands that make models: train, ship, rescore, refit, triage or give edges to a shipped one, the folds
+"""Commands that make models: train, ship, rescore, refit, triage, edges or check layers for a shipped one, the folds
 they read, and the recipe that runs them all as the default model was made."""
 
 from __future__ import annotations
@@ -387,7 +387,7 @@ def triage(
             help="Largest share of the passages the model reports in the training articles that the triage may "
             "rule out unread.",
         ),
-    ] = 0.005,
+    ] = 0.002,
 ) -> None:
     """Give a shipped marked model a passage triage: an estimate, from the article pass alone, of
     the verdict its passage check would give each candidate, so that candidates it could not lift
@@ -435,6 +435,49 @@ def edges(
     train, dev = fitting_folders(ctx, runtime, train_dir, dev_dir)
     description = add_edges(model, dev, proposers or [(model, train)], notes)
     print_json({"edges": description["edges"], "dev": dev_f1(description)})
+
+
+def check_layers(
+    ctx: typer.Context,
+    model: MarkedModelArgument,
+    out_of_fold: Annotated[
+        list[str],
+        typer.Option(
+            metavar="TAGGER=FOLDER",
+            help="The candidates TAGGER (a model folder) proposes in FOLDER, a PTC folder of training articles it "
+            "never trained on (folds from 'propscope folds'), teach the layers. Repeat it for each fold.",
+        ),
+    ],
+    layers: Annotated[int, typer.Option(min=1, help="How many of the base encoder's top layers are fine-tuned.")] = 2,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the candidates.")] = 2,
+    learning_rate: LearningRateOption = 5e-5,
+    seed: Annotated[int, typer.Option(help="Seed of the fine-tuning.")] = 13,
+    share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Their verdict's share in the one used (a geometric mean).")
+    ] = 0.5,
+    dev_dir: ShippedDevOption = None,
+    notes: NotesOption = None,
+) -> None:
+    """Give a shipped marked model's passage check encoder layers of its own: the top layers of
+    its base encoder, fine-tuned on the candidates taggers trained apart propose in training
+    articles they never saw, read from the vectors the encoder already computes for each
+    passage; then retune thresholds and calibration on dev and rewrite its figures and model
+    card. Removes a passage triage (fit a new one with 'propscope triage'). Needs the training extra.
+
+    Example: propscope check-layers runs/minilm-model --out-of-fold runs/fold-1=runs/folds/fold-1/held
+    --out-of-fold runs/fold-2=runs/folds/fold-2/held
+    """
+    from propscope.train.check_layers import CheckLayersSettings
+    from propscope.train.marked_head import require_marked
+    from propscope.train.quantize import add_check_layers
+
+    proposers = out_of_fold_pairs(out_of_fold, "--out-of-fold")
+    runtime = shipped_runtime(model)
+    require_marked(runtime, model, "has a passage check to give layers to")
+    settings = CheckLayersSettings(layers=layers, epochs=epochs, learning_rate=learning_rate, seed=seed, share=share)
+    _, dev = fitting_folders(ctx, runtime, None, dev_dir)
+    description = add_check_layers(model, dev, proposers, notes, settings)
+    print_json({"check_layers": description["check_layers"], "dev": dev_f1(description)})
 
 
 def folds(
@@ -516,7 +559,8 @@ def recipe(
     """Make a model by the default model's whole recipe, in one resumable run: a tagger on train;
     train dealt into halves twice (propscope folds, the second shuffled with seed 1) and a
     tagger on each half; ship (int8, marked passages); refit with the passage check learning
-    from the first split's taggers and a naming head from all four; triage; edges from all four.
+    from the first split's taggers and a naming head from all four; edges from all four; check
+    layers from the first split's taggers; triage.
 
     Each step is recorded in WORK once done, so the same command after an interruption goes on
     where it stopped (a training from its last finished epoch); other settings on the same WORK
@@ -567,5 +611,6 @@ def register(app: typer.Typer) -> None:
     app.command()(refit)
     app.command()(triage)
     app.command()(edges)
+    app.command(name="check-layers")(check_layers)
     app.command()(folds)
     app.command()(recipe)

@@ -15,8 +15,8 @@ from tokenizers import Tokenizer
 from propscope.detect.predict import Encoded
 from propscope.detect.windows import plan_windows, stitch, tokenize, window_batch
 
-#: run(input_ids, attention_mask) -> (probabilities (b, s, 15), hidden (b, s, h))
-EncoderRun = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.float32]]]
+#: run(input_ids, attention_mask) -> (probabilities (b, s, 15), hidden (b, s, h), any more outputs)
+EncoderRun = Callable[[NDArray[np.int64], NDArray[np.int64]], Sequence[NDArray[np.float32]]]
 
 
 def encode_texts(
@@ -47,7 +47,7 @@ def encode_texts(
         hidden_rows: list[NDArray[np.float16]] = []
         for start in range(0, len(plan), windows_per_call):
             ids, mask = window_batch(tokens, plan[start : start + windows_per_call], *specials)
-            probabilities, hidden = run(ids, mask)
+            probabilities, hidden = run(ids, mask)[:2]
             probability_rows.extend(probabilities)
             hidden_rows.extend(hidden.astype(np.float16))
         encoded.append(

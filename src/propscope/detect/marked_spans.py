@@ -35,7 +35,8 @@ on exact spans.
 
 The vectors around the markers also say where the passage should start and end: a model may
 carry an edge model (`detect.edges`) that moves a read passage's edges by a word or two, from
-the same encoder call (`MarkedReader.readings_with_edges`).
+the same encoder call (`MarkedReader.read_passages`). And a model may carry the passage
+check's own encoder layers, whose verdict that call gives as well (`detect.check_layers`).
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Tokenizer
 
+from propscope.detect.check_layers import CheckLayers
 from propscope.detect.edges import EdgeModel, edge_vectors
 from propscope.detect.features import N_FEATURES, span_features
 from propscope.detect.predict import (
@@ -73,8 +75,9 @@ CONTEXT_CHARS = 200
 #: longest marked input in tokens (without [CLS] and [SEP]); a longer one is cut around the span
 MAX_TOKENS = 160
 
-#: run(input_ids, attention_mask) -> (token outputs, hidden (batch, sequence, hidden size))
-HiddenRun = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float32], NDArray[np.float32]]]
+#: run(input_ids, attention_mask) -> (token outputs, hidden (batch, sequence, hidden size), and for a
+#: reader with check layers the vectors below them (batch, sequence, hidden size))
+HiddenRun = Callable[[NDArray[np.int64], NDArray[np.int64]], Sequence[NDArray[np.float32]]]
 T = TypeVar("T")
 
 
@@ -128,32 +131,62 @@ def pooled_marked(hidden: NDArray[np.float32], item: MarkedInput) -> NDArray[np.
     return np.concatenate([hidden[item.first : item.last].mean(axis=0), hidden[:length].mean(axis=0)])
 
 
+class PassageReading(NamedTuple):
+    """What one encoder call on a marked passage gives: its `pooled_marked` reading, its
+    `edges.edge_vectors` when asked for, and the check layers' verdict when the reader has them."""
+
+    pooled: NDArray[np.float32]
+    edges: NDArray[np.float32] | None
+    verdict: float | None
+
+
+class MarkedReadings(NamedTuple):
+    """`PassageReading`s of several passages, stacked: readings (passages, 2 * hidden), edge
+    vectors (passages, 9 * hidden; no columns unless asked for), check layers' verdicts
+    (passages,) or None."""
+
+    readings: NDArray[np.float32]
+    edges: NDArray[np.float32]
+    verdicts: NDArray[np.float32] | None
+
+
 @dataclass(frozen=True)
 class MarkedReader:
     """Reads ranges of a text marked in their context with an encoder `run`, one range per call,
     `workers` calls at a time. A run called from several threads at once must be safe for that
-    and should use one core per call (ONNX Runtime releases the GIL while it runs)."""
+    and should use one core per call (ONNX Runtime releases the GIL while it runs). With the
+    passage check's own `layers` (`detect.check_layers`), `run` also returns the encoder's
+    vectors below them, third, and each passage read gets their verdict too."""
 
     tokenizer: Tokenizer
     run: HiddenRun
     workers: int = 1
+    layers: CheckLayers | None = None
 
     @cached_property
     def specials(self) -> tuple[int, int, int]:
         return special_ids(self.tokenizer)
 
-    def hidden(self, item: MarkedInput) -> NDArray[np.float32]:
-        """The encoder's hidden vectors of one marked input, from a call of its own."""
-        return np.asarray(self.run(*frame_rows([item.ids], *self.specials))[1][0], np.float32)
+    def outputs(self, item: MarkedInput) -> Sequence[NDArray[np.float32]]:
+        """The encoder's outputs for one marked input, from a call of its own."""
+        return self.run(*frame_rows([item.ids], *self.specials))
 
     def reading(self, item: MarkedInput) -> NDArray[np.float32]:
         """`pooled_marked` of one marked input."""
-        return pooled_marked(self.hidden(item), item)
+        return pooled_marked(np.asarray(self.outputs(item)[1][0], np.float32), item)
 
-    def reading_with_edges(self, item: MarkedInput) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """`pooled_marked` and `edges.edge_vectors` of one marked input, from the same call."""
-        hidden = self.hidden(item)
-        return pooled_marked(hidden, item), edge_vectors(hidden, item.first, item.last)
+    def passage_reading(self, item: MarkedInput, edges: bool) -> PassageReading:
+        """Everything one encoder call on a marked input gives (see `PassageReading`)."""
+        outputs = self.outputs(item)
+        hidden = np.asarray(outputs[1][0], np.float32)
+        verdict = (
+            self.layers.verdict(np.asarray(outputs[2][0], np.float32), item.first, item.last)
+            if self.layers is not None
+            else None
+        )
+        return PassageReading(
+            pooled_marked(hidden, item), edge_vectors(hidden, item.first, item.last) if edges else None, verdict
+        )
 
     def each(self, text: str, ranges: Sequence[tuple[int, int]], read: Callable[[MarkedInput], T]) -> list[T]:
         """`read` of each range of `text` marked, in order, `workers` at a time."""
@@ -168,14 +201,18 @@ class MarkedReader:
         rows = self.each(text, ranges, self.reading)
         return np.stack(rows) if rows else np.zeros((0, 0), np.float32)
 
-    def readings_with_edges(
-        self, text: str, ranges: Sequence[tuple[int, int]]
-    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """`readings`, and each range's `edges.edge_vectors` (len(ranges), 9 * hidden)."""
-        pairs = self.each(text, ranges, self.reading_with_edges)
-        if not pairs:
-            return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
-        return np.stack([pooled for pooled, _ in pairs]), np.stack([edges for _, edges in pairs])
+    def read_passages(self, text: str, ranges: Sequence[tuple[int, int]], edges: bool = False) -> MarkedReadings:
+        """Each range of `text` read marked, one call each: readings, with edge vectors when
+        `edges`, and the check layers' verdicts when the reader has them."""
+        read = self.each(text, ranges, lambda item: self.passage_reading(item, edges))
+        if not read:
+            empty = np.zeros((0, 0), np.float32)
+            return MarkedReadings(empty, empty, np.zeros(0, np.float32) if self.layers else None)
+        return MarkedReadings(
+            np.stack([r.pooled for r in read]),
+            np.stack([r.edges for r in read if r.edges is not None]) if edges else np.zeros((len(read), 0), np.float32),
+            np.asarray([r.verdict for r in read], np.float32) if self.layers is not None else None,
+        )
 
 
 def head_inputs(readings: NDArray[np.float32], text: str, ranges: Sequence[tuple[int, int]]) -> NDArray[np.float32]:
@@ -279,36 +316,50 @@ class MarkedSpanClassifier:
         if not passages:
             return PassagesRead(np.zeros(0, np.float32), np.zeros((0, len(self.names)), dtype=np.float32), [])
         ranges = ranges_of(passages)
+        read = self.reader.read_passages(text, ranges, edges=self.edges is not None)
+        judged = self.judge(text, encoded, passages, read.readings, read.verdicts)
         if self.edges is None:
-            return self.judge(text, encoded, passages, self.readings(text, ranges))
-        readings, vectors = self.reader.readings_with_edges(text, ranges)
-        judged = self.judge(text, encoded, passages, readings)
-        return judged._replace(ranges=self.edges.moved(text, encoded.tokens.offsets, ranges, vectors))
+            return judged
+        return judged._replace(ranges=self.edges.moved(text, encoded.tokens.offsets, ranges, read.edges))
 
     def judge(
-        self, text: str, encoded: Encoded, passages: Sequence[Passage], readings: NDArray[np.float32]
+        self,
+        text: str,
+        encoded: Encoded,
+        passages: Sequence[Passage],
+        readings: NDArray[np.float32],
+        own: NDArray[np.float32] | None = None,
     ) -> PassagesRead:
-        """Raw scores and technique probabilities from passages' marked `readings` (`read`
-        without the encoder, for callers that keep readings), the passages where they were found."""
+        """Raw scores and technique probabilities from passages' marked `readings` (and the
+        check layers' verdicts `own`, for a reader with them): `read` without the encoder, for
+        callers that keep readings; the passages where they were found."""
         ranges, peaks = ranges_of(passages), peaks_of(passages)
         inputs = head_inputs(readings, text, ranges)
         techniques = self.techniques(encoded, ranges, inputs, found=True)
         if self.check is None:
             return PassagesRead(peaks, techniques, ranges)
         return PassagesRead(
-            checked_scores(peaks, self.verdicts(encoded, ranges, inputs), self.check.weight), techniques, ranges
+            checked_scores(peaks, self.verdicts(encoded, ranges, inputs, own), self.check.weight), techniques, ranges
         )
 
     def verdicts(
-        self, encoded: Encoded, ranges: Sequence[tuple[int, int]], inputs: NDArray[np.float32]
+        self,
+        encoded: Encoded,
+        ranges: Sequence[tuple[int, int]],
+        inputs: NDArray[np.float32],
+        own: NDArray[np.float32] | None = None,
     ) -> NDArray[np.float32]:
         """The passage check's verdict (that a range overlaps a technique) from the ranges'
-        `head_inputs`."""
+        `head_inputs`, blended with the check layers' verdicts `own` when the reader has them
+        (`MarkedReader.read_passages` gives both)."""
         if self.check is None:
             raise ValueError("this classifier has no passage check to give verdicts")
+        if (own is None) != (self.reader.layers is None):
+            raise ValueError("the check layers' verdicts are needed exactly when the reader has check layers")
         if self.check.article_vectors:
             inputs = with_article_vectors(inputs, encoded, ranges)
-        return np.asarray(self.check.head.probabilities(inputs)[:, 1], np.float32)
+        verdict = np.asarray(self.check.head.probabilities(inputs)[:, 1], np.float32)
+        return verdict if self.reader.layers is None or own is None else self.reader.layers.blended(verdict, own)
 
 
 def span_classifier(

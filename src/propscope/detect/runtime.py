@@ -25,6 +25,7 @@ from propscope.article import Analysis, Article, SentenceFlag, Span, covered_sha
 from propscope.detect.article_heads import ArticleHeads, article_features
 from propscope.detect.blas import one_blas_thread
 from propscope.detect.calibration import Calibration
+from propscope.detect.check_layers import CHECK_INPUT, CHECK_LAYERS_FILE, CheckLayers
 from propscope.detect.edges import EDGES_FILE, EdgeModel
 from propscope.detect.encoding import EncoderRun, encode_texts
 from propscope.detect.marked_spans import (
@@ -81,6 +82,8 @@ class ModelRuntime:
     #: (`MarkedReader`); None: they run one after the other on `session`
     passage_session: ort.InferenceSession | None = None
     workers: int = 1
+    #: the passage check's own encoder layers (`detect.check_layers`), when the model has them
+    check_layers: CheckLayers | None = None
 
     def one_core(self) -> ModelRuntime:
         """This model run on one core per call, for analysing several articles side by side:
@@ -98,9 +101,10 @@ class ModelRuntime:
     def reader(self) -> MarkedReader:
         """Reads passages marked in their context with the sessions in use, so a runtime given
         other sessions reads with those."""
+        layers = self.check_layers
         if self.passage_session is None:
-            return MarkedReader(self.tokenizer, onnx_run(self.session))
-        return MarkedReader(self.tokenizer, onnx_run(self.passage_session), self.workers)
+            return MarkedReader(self.tokenizer, onnx_run(self.session, layers is not None), layers=layers)
+        return MarkedReader(self.tokenizer, onnx_run(self.passage_session, layers is not None), self.workers, layers)
 
     @property
     def classifier(self) -> SpanClassifier:
@@ -174,6 +178,7 @@ class ModelRuntime:
                 edges=load_edges(folder, description),
                 passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
                 workers=threads,
+                check_layers=load_check_layers(folder, description, 1 if reads_side_by_side else threads, spin),
             )
         except InputError:
             raise
@@ -250,15 +255,38 @@ def encoder_session(folder: Path, threads: int, spin: bool) -> ort.InferenceSess
 
 
 def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:
-    with np.load(path) as weights:
-        w1, b1, w2, b2 = (weights[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+    """A head written by `save_head`, in float32 whatever its weights were stored as."""
+    with np.load(path) as stored:
+        w1, b1, w2, b2 = (stored_weights(stored, key) for key in ("w1", "b1", "w2", "b2"))
     return SpanHead(w1, b1, w2, b2, names=names)
 
 
-def save_head(path: Path, head: SpanHead, dtype: type[np.floating[Any]] = np.float32) -> None:
+def stored_weights(stored: Any, key: str) -> NDArray[np.float32]:
+    """Array `key` of a stored head in float32: int8 rows times their scales (`key`_scale), or as stored."""
+    weights = stored[key].astype(np.float32)
+    if f"{key}_scale" in stored:
+        weights *= stored[f"{key}_scale"].astype(np.float32)[..., None]
+    return np.asarray(weights, np.float32)
+
+
+def save_head(path: Path, head: SpanHead, dtype: type[np.number[Any]] = np.float32) -> None:
     """Write a head in the form `load_head` reads (its names live in the model description),
-    its weights stored as `dtype`; `load_head` computes in float32 whatever they were stored as."""
-    np.savez(path, **{key: getattr(head, key).astype(dtype) for key in ("w1", "b1", "w2", "b2")})
+    its weights stored as `dtype`. With int8, each row of a weight matrix is stored as int8
+    times a float16 scale (its largest magnitude / 127), and biases in float16: a quarter of
+    float32's bytes."""
+    arrays: dict[str, Any] = {}
+    for key in ("w1", "b1", "w2", "b2"):
+        weights = np.asarray(getattr(head, key), np.float32)
+        if dtype is not np.int8:
+            arrays[key] = weights.astype(dtype)
+        elif key.startswith("b"):
+            arrays[key] = weights.astype(np.float16)
+        else:
+            scale = (np.abs(weights).max(axis=-1) / 127.0).astype(np.float16)
+            safe = np.where(scale > 0, scale.astype(np.float32), 1.0)
+            arrays[key] = np.clip(np.rint(weights / safe[..., None]), -127, 127).astype(np.int8)
+            arrays[f"{key}_scale"] = scale
+    np.savez(path, **arrays)
 
 
 def write_description(folder: Path, description: dict[str, Any]) -> None:
@@ -273,6 +301,14 @@ def load_check(folder: Path, description: dict[str, Any]) -> PassageCheck | None
     recorded = description["passage_check"]
     head = load_head(folder / PASSAGE_CHECK_FILE, PASSAGE_CHECK_OUTPUTS)
     return PassageCheck(head, float(recorded["weight"]), bool(recorded.get("article_vectors", False)))
+
+
+def load_check_layers(folder: Path, description: dict[str, Any], threads: int, spin: bool) -> CheckLayers | None:
+    """The check layers a model's description names, on `threads` threads a call; their file
+    must then be there."""
+    if "check_layers" not in description:
+        return None
+    return CheckLayers.load(folder / CHECK_LAYERS_FILE, float(description["check_layers"]["share"]), threads, spin)
 
 
 def load_naming(folder: Path, description: dict[str, Any], names: tuple[str, ...]) -> NamingHead | None:
@@ -296,12 +332,14 @@ def load_edges(folder: Path, description: dict[str, Any]) -> EdgeModel | None:
     return EdgeModel.load(folder / EDGES_FILE, float(description["edges"]["margin"]))
 
 
-def onnx_run(session: ort.InferenceSession) -> EncoderRun:
-    """The encoder as a function of (input_ids, attention_mask)."""
+def onnx_run(session: ort.InferenceSession, check_input: bool = False) -> EncoderRun:
+    """The encoder as a function of (input_ids, attention_mask): its token probabilities and
+    hidden vectors, and with `check_input` the vectors its check layers read (`CHECK_INPUT`)."""
+    names = ["probabilities", "hidden", *([CHECK_INPUT] if check_input else [])]
 
-    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        probabilities, hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return probabilities, hidden
+    def run(ids: NDArray[np.int64], mask: NDArray[np.int64]) -> Sequence[NDArray[np.float32]]:
+        outputs: list[NDArray[np.float32]] = session.run(names, {"input_ids": ids, "attention_mask": mask})
+        return outputs
 
     return run
 

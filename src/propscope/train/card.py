@@ -183,6 +183,18 @@ def write_model_card(folder: Path, description: dict[str, Any], notes: str | Non
                 else "."
             )
         )
+    layers = description.get("check_layers")
+    if layers:
+        found = layers["out_of_fold"]
+        lines.append(
+            f"- Check layers: the top {layers['layers']} layers of the base encoder, fine-tuned to say whether a "
+            "candidate passage overlaps what annotators marked, read the shipped encoder's vectors below them from "
+            "the call that reads the passage marked in its context (int8, as the encoder). The verdict used is check "
+            f"head ^ {1 - layers['share']:g} x check layers ^ {layers['share']:g}. Fine-tuned on "
+            + found_apart(found, "")
+            + f", {sum(fold['overlapping_gold'] for fold in found):,} of them overlapping gold ({layers['epochs']} "
+            f"epochs, learning rate {layers['learning_rate']:g}, batch {layers['batch_size']}, seed {layers['seed']})."
+        )
     naming = description.get("naming_head")
     if naming:
         found, head = naming["found"], naming["head"]
@@ -322,7 +334,8 @@ def found_apart(folds: list[dict[str, Any]], which: str, where: str = "") -> str
     never saw (<each tagger's>)", as the card says it of a part fitted on such passages."""
     total = sum(fold["passages"] for fold in folds)
     return (
-        f"the {total:,} passages {which} that taggers trained apart find{where} in training articles they never "
+        f"the {total:,} passages{f' {which}' if which else ''} that taggers trained apart find{where} in training "
+        "articles they never "
         f"saw ({listed_folds(folds)})"
     )
 

@@ -116,7 +116,7 @@ def edge_examples(
                 values.append({move: v - value[(0, 0)] for move, v in value.items()})
                 ranges.append((start, end))
         if ranges:
-            vectors.append(runtime.reader.readings_with_edges(text, ranges)[1])
+            vectors.append(runtime.reader.read_passages(text, ranges, edges=True).edges)
             articles += [article_id] * len(ranges)
     width = vectors[0].shape[1] if vectors else 0
     return EdgeExamples(

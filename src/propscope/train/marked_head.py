@@ -44,10 +44,12 @@ from propscope.formats.ptc import PtcCorpus
 log = logging.getLogger("propscope.train")
 
 
-#: How the span head's weights are stored: ten members in float32 would take 24 MB of a model
-#: folder kept under 40 MB, and rounding them to float16 left every dev figure the same to four
-#: decimals (`benchmarks/marked_head_grid.py`); `load_head` computes in float32 either way.
-SPAN_HEAD_DTYPE = np.float16
+#: How the span head's (and naming head's) weights are stored: ten members in float32 would take
+#: 24 MB of a model folder kept under 40 MB. Rounding them to float16 left every dev figure the
+#: same to four decimals (`benchmarks/marked_head_grid.py`); int8 rows with a scale each take half
+#: that again, which made room for the check layers, and moved dev TC and FLC F1 by 0.001
+#: (`benchmarks/head_storage.py`). `load_head` computes in float32 either way.
+SPAN_HEAD_DTYPE = np.int8
 
 
 @dataclass(frozen=True)

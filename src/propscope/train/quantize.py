@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -39,6 +39,9 @@ from propscope.train.edges import fit_edges
 from propscope.train.marked_head import fit_marked_head, fit_naming_head, fit_passage_check
 from propscope.train.triage import LOST_SHARE, fit_triage
 from propscope.train.windowing import WINDOW_DEFAULTS
+
+if TYPE_CHECKING:
+    from propscope.train.check_layers import CheckLayersSettings
 
 log = logging.getLogger("propscope.train")
 
@@ -63,10 +66,10 @@ class NoisySession:
         self.session, self.noise, self.rng = session, noise, rng
 
     def run(self, names: Any, feeds: dict[str, Any]) -> list[Any]:
-        probabilities, hidden = self.session.run(names, feeds)
+        probabilities, *vectors = self.session.run(names, feeds)
         probabilities = np.clip(probabilities + self.rng.normal(0, self.noise, probabilities.shape), 0, 1)
-        hidden = hidden * (1 + self.rng.normal(0, self.noise, hidden.shape))
-        return [probabilities.astype(np.float32), hidden.astype(np.float32)]
+        moved = [v * (1 + self.rng.normal(0, self.noise, v.shape)) for v in vectors]
+        return [probabilities.astype(np.float32), *(v.astype(np.float32) for v in moved)]
 
 
 def output_difference(first: Path, second: Path, dev_dir: Path) -> float:
@@ -287,26 +290,59 @@ def refit(
     passages it finds, fitted on the training spans and the passages those taggers find
     (`fit_naming_head`)."""
     notes_text = read_text_file(notes) if notes is not None else None
-    for tagger, fold in [*check_proposers, *naming_proposers]:  # before any fitting, so a missing one fails at once
-        ModelRuntime.load(tagger, spin=False)
-        if not fold.is_dir():
-            raise InputError("fold folder not found; make the folds with 'propscope folds'", path=fold)
+    require_proposers([*check_proposers, *naming_proposers])
     drop_triage(folder)
     if check_proposers:
         fit_passage_check(folder, train_dir, proposers=check_proposers)
     fit_marked_head(folder, train_dir)
     if naming_proposers:
         fit_naming_head(folder, train_dir, naming_proposers)
+    proposed = "".join(f" --check-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in check_proposers) + "".join(
+        f" --name-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in naming_proposers
+    )
+    return retuned(folder, dev_dir, "refit", notes_text, notes, proposed)
+
+
+def add_check_layers(
+    folder: Path,
+    dev_dir: Path,
+    proposers: Sequence[tuple[Path, Path]],
+    notes: Path | None = None,
+    settings: CheckLayersSettings | None = None,
+) -> dict[str, Any]:
+    """Give a shipped marked model check layers (`train.check_layers`) fitted on the candidates
+    each (tagger, PTC folder of training articles it never trained on) of `proposers` finds,
+    retune thresholds and calibration on dev for the blended verdict, and rewrite the figures
+    the folder records and its model card. A passage triage is removed (it estimates the
+    verdict the layers change); fit a new one after. Needs torch (the training extra)."""
+    from propscope.train.check_layers import CheckLayersSettings, fit_check_layers
+
+    defaults = CheckLayersSettings()
+    settings = settings or defaults
+    require_proposers(proposers)
+    drop_triage(folder)
+    fit_check_layers(folder, proposers, settings)
+    options = "".join(f" --out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in proposers) + "".join(
+        f" --{name.replace('_', '-')} {value}"
+        for name, value in asdict(settings).items()
+        if value != getattr(defaults, name)
+    )
+    return retuned(folder, dev_dir, "check-layers", read_text_file(notes) if notes else None, notes, options)
+
+
+def retuned(
+    folder: Path, dev_dir: Path, verb: str, notes_text: str | None, notes: Path | None, options: str
+) -> dict[str, Any]:
+    """The folder's description after a step (`propscope <verb> ...<options>`) that changed
+    what decides its scores, with thresholds and calibration retuned on dev, the step recorded
+    and its figures and card rewritten; the tolerance for quantisation noise stays as recorded."""
     tuned = tune_variant(folder, dev_dir)
     description: dict[str, Any] = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(
         thresholds=tuned["thresholds"], calibration=tuned["calibration"], cross_fitted_ece=tuned["cross_fitted_ece"]
     )
     description.pop(RESCORED_KEY, None)  # retuned: no longer thresholds and calibration as shipped
-    proposed = "".join(f" --check-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in check_proposers) + "".join(
-        f" --name-out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in naming_proposers
-    )
-    record_step(description, "refit", folder, notes, proposed)
+    record_step(description, verb, folder, notes, options)
     record_figures(folder, description, dev_dir, float(description[TOLERANCE_KEY]["noise"]), notes_text)
     return description
 
@@ -349,6 +385,15 @@ def remeasured(folder: Path, dev_dir: Path, verb: str, notes: Path | None, optio
     return description
 
 
+def require_proposers(proposers: Sequence[tuple[Path, Path]]) -> None:
+    """A one-line error for the first (tagger, fold) whose tagger or fold folder is not there:
+    called before a step changes anything, so that a typo fails at once and harms nothing."""
+    for tagger, fold in proposers:
+        ModelRuntime.load(tagger, spin=False)
+        if not fold.is_dir():
+            raise InputError("fold folder not found; make the folds with 'propscope folds'", path=fold)
+
+
 def drop_triage(folder: Path) -> None:
     """Remove a model's passage triage: it estimates the verdicts of the check and the
     candidates of the thresholds it was fitted with, which a refit replaces."""
@@ -356,7 +401,7 @@ def drop_triage(folder: Path) -> None:
     if description.pop("triage", None) is not None:
         write_description(folder, description)
         log.info(
-            "the passage triage was fitted for the model before this refit and is removed; fit a new one "
+            "the passage triage was fitted for the model before this step and is removed; fit a new one "
             "with 'propscope triage %s'",
             shown_path(folder),
         )

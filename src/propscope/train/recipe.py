@@ -2,7 +2,7 @@
 
 The default model is not one training run. Its passage check, its naming head and its edge
 model learn from four taggers each trained on half of train, proposing passages in the half
-they never saw; made by hand that is eleven commands, five trainings and hours of CPU, and a
+they never saw; made by hand that is twelve commands, five trainings and hours of CPU, and a
 step run with another folder or seed leaves a card that no longer says how the model was made.
 Here the steps run in order in one work folder, which records each step once it is done, so a
 rerun after an interruption goes on where it stopped (a training from its last finished epoch),
@@ -28,7 +28,7 @@ from propscope.train.card import write_model_card
 from propscope.train.folds import write_folds
 from propscope.train.loop import TrainConfig, train
 from propscope.train.progress import logged_to
-from propscope.train.quantize import add_edges, add_triage, refit, ship, shown_path
+from propscope.train.quantize import add_check_layers, add_edges, add_triage, refit, ship, shown_path
 
 log = logging.getLogger("propscope.train")
 
@@ -42,8 +42,8 @@ TAGGERS_APART = {
     "fold-s1-1": ("folds-s1", 1),
     "fold-s1-2": ("folds-s1", 2),
 }
-#: the check learns from the first split's taggers; naming and edges from all four (more
-#: candidates from a second split made the check worse, docs/BENCHMARKS.md)
+#: the check and its layers learn from the first split's taggers; naming and edges from all
+#: four (more candidates from a second split made the check worse, docs/BENCHMARKS.md)
 CHECK_TAGGERS = ("fold-1", "fold-2")
 TAGGER, MODEL = "tagger", "model"
 
@@ -144,8 +144,9 @@ class Recipe:
                 ),
             ),
             ("refit", lambda: refit(model, self.train_dir, self.dev_dir, self.notes, check, apart)),
-            ("triage", lambda: add_triage(model, self.train_dir, self.dev_dir, self.notes)),
             ("edges", lambda: add_edges(model, self.dev_dir, apart, self.notes)),
+            ("check-layers", lambda: add_check_layers(model, self.dev_dir, check, self.notes)),
+            ("triage", lambda: add_triage(model, self.train_dir, self.dev_dir, self.notes)),
         ]
 
     def held(self, tagger: str) -> Path:
