@@ -124,15 +124,20 @@ def test_a_head_stored_in_int8_takes_a_quarter_of_the_bytes_and_nearly_the_same_
     assert np.abs(stored.probabilities(inputs) - head.probabilities(inputs)).max() < 0.01
 
 
-def test_check_layers_for_a_tagger_that_is_not_there_fail_in_one_line_and_leave_the_model_as_it_was(
-    tmp_path: Path,
+def test_check_layers_that_cannot_be_fitted_fail_in_one_line_and_leave_the_model_as_it_was(
+    tmp_path: Path, tiny_ptc: Path
 ) -> None:
     from propscope.detect.runtime import default_model_dir
 
     model = tmp_path / "model"
     shutil.copytree(default_model_dir(), model)
     before = {path.name: path.read_bytes() for path in model.iterdir()}
-    result = run_cli("check-layers", str(model), "--out-of-fold", f"{tmp_path / 'nowhere'}={tmp_path}")
-    assert result.returncode != 0
-    assert "nowhere: model folder not found" in result.stderr and "Traceback" not in result.stderr
-    assert {path.name: path.read_bytes() for path in model.iterdir()} == before  # its triage too
+    missing = run_cli("check-layers", str(model), "--out-of-fold", f"{tmp_path / 'nowhere'}={tmp_path}")
+    assert missing.returncode != 0
+    assert "nowhere: model folder not found" in missing.stderr and "Traceback" not in missing.stderr
+    too_deep = run_cli(
+        "check-layers", str(model), "--out-of-fold", f"{default_model_dir()}={tiny_ptc}", "--layers", "6"
+    )
+    assert too_deep.returncode != 0 and "Traceback" not in too_deep.stderr
+    assert "is an encoder of 6 layers; give --layers from 1 to 5" in too_deep.stderr
+    assert {path.name: path.read_bytes() for path in model.iterdir()} == before  # its triage too, nothing half-made

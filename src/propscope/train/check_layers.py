@@ -106,9 +106,10 @@ class Verdict(torch.nn.Module):
         return torch.softmax(self.layers(hidden, mask, span), -1)[:, 1]
 
 
-def check_input_name(model: onnx.ModelProto, layers: int) -> str:
-    """The tensor the top `layers` read: the output of the last LayerNormalization of the
-    encoder layer below them (a BERT-style graph names its nodes `.../layer.N/...`)."""
+def check_input_name(model: onnx.ModelProto, layers: int, source: Path) -> str:
+    """The tensor the top `layers` of the encoder graph `model` (read from `source`) read: the
+    output of the last LayerNormalization of the layer below them (a BERT-style graph names its
+    nodes `.../layer.N/...`)."""
     last: dict[int, str] = {}
     for node in model.graph.node:
         if node.op_type == "LayerNormalization" and "/layer." in node.name:
@@ -117,7 +118,7 @@ def check_input_name(model: onnx.ModelProto, layers: int) -> str:
                 last[int(index)] = node.output[0]
     depth = len(last)
     if not 0 < layers < depth:
-        raise InputError(f"has an encoder of {depth} layers; give --layers from 1 to {depth - 1}", path=ENCODER_FILE)
+        raise InputError(f"is an encoder of {depth} layers; give --layers from 1 to {depth - 1}", path=source)
     return last[depth - layers - 1]
 
 
@@ -129,7 +130,7 @@ def with_check_input(source: Path, target: Path, layers: int) -> None:
         del model.graph.output[index]
     for index in [i for i, node in enumerate(model.graph.node) if CHECK_INPUT in node.output][::-1]:
         del model.graph.node[index]
-    model.graph.node.append(onnx.helper.make_node("Identity", [check_input_name(model, layers)], [CHECK_INPUT]))
+    model.graph.node.append(onnx.helper.make_node("Identity", [check_input_name(model, layers, source)], [CHECK_INPUT]))
     hidden = model.graph.output[1].type.tensor_type.shape.dim[-1].dim_value
     model.graph.output.append(
         onnx.helper.make_tensor_value_info(CHECK_INPUT, onnx.TensorProto.FLOAT, ["batch", "sequence", hidden])
@@ -170,7 +171,6 @@ def examples(
             for start, end, _ in candidate_passages(text, encoded, extend, max_gap):
                 overlaps = int(metrics.overlaps_any((start, end), gold[article_id]))
                 found.append(passage_example(reader, text, start, end, overlaps))
-
         part = found[before:]
         counts.append(
             {
@@ -271,16 +271,19 @@ def fit_check_layers(
     if recorded_check is None:
         raise InputError("has no passage check to give layers to; ship it with --span-input marked", path=folder)
     encoder = folder / f".{ENCODER_FILE}.partial"
-    with_check_input(folder / ENCODER_FILE, encoder, settings.layers)
-    extend, max_gap = float(recorded_check["extend"]), int(recorded_check["max_gap"])
-    found, counts = examples(check_input_reader(runtime, encoder), runtime.scheme, proposers, extend, max_gap)
-    if not found:
-        raise InputError(
-            "the taggers proposed no candidate passages in their folds; nothing to learn from", path=folder
-        )
-    model = fitted_layers(resolve_base(str(runtime.description["base"])), found, settings)
-    export_layers(model, folder / CHECK_LAYERS_FILE)
-    encoder.replace(folder / ENCODER_FILE)
+    try:
+        with_check_input(folder / ENCODER_FILE, encoder, settings.layers)
+        extend, max_gap = float(recorded_check["extend"]), int(recorded_check["max_gap"])
+        found, counts = examples(check_input_reader(runtime, encoder), runtime.scheme, proposers, extend, max_gap)
+        if not found:
+            raise InputError(
+                "the taggers proposed no candidate passages in their folds; nothing to learn from", path=folder
+            )
+        model = fitted_layers(resolve_base(str(runtime.description["base"])), found, settings)
+        export_layers(model, folder / CHECK_LAYERS_FILE)
+        encoder.replace(folder / ENCODER_FILE)
+    finally:
+        encoder.unlink(missing_ok=True)
     recorded = asdict(settings) | {"out_of_fold": counts}
     description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     description.update(check_layers=recorded, encoder_sha256=sha256(folder / ENCODER_FILE))

@@ -313,15 +313,16 @@ def add_check_layers(
     """Give a shipped marked model check layers (`train.check_layers`) fitted on the candidates
     each (tagger, PTC folder of training articles it never trained on) of `proposers` finds,
     retune thresholds and calibration on dev for the blended verdict, and rewrite the figures
-    the folder records and its model card. A passage triage is removed (it estimates the
-    verdict the layers change); fit a new one after. Needs torch (the training extra)."""
+    the folder records and its model card. A passage triage is removed once the layers are
+    written (it estimates the verdict they change); fit a new one after. Needs torch (the
+    training extra)."""
     from propscope.train.check_layers import CheckLayersSettings, fit_check_layers
 
     defaults = CheckLayersSettings()
     settings = settings or defaults
     require_proposers(proposers)
-    drop_triage(folder)
     fit_check_layers(folder, proposers, settings)
+    drop_triage(folder)
     options = "".join(f" --out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in proposers) + "".join(
         f" --{name.replace('_', '-')} {value}"
         for name, value in asdict(settings).items()
