@@ -40,13 +40,13 @@ class LengthVerdicts:
         return [np.asarray([0.1 * feeds["span"].sum()], np.float32)]
 
 
-def constant_head(names: tuple[str, ...], second: float, width: int) -> SpanHead:
-    """A head whose second output is `second` for any input `width` wide."""
+def constant_head(names: tuple[str, str], second: float, width: int) -> SpanHead:
+    """A two-output head whose second output is `second` for any input `width` wide."""
     return SpanHead(
         np.zeros((1, width), np.float32),
         np.zeros(1, np.float32),
-        np.zeros((len(names), 1), np.float32),
-        np.log(np.asarray([1 - second, second], np.float32)) if len(names) == 2 else np.zeros(len(names), np.float32),
+        np.zeros((2, 1), np.float32),
+        np.log(np.asarray([1 - second, second], np.float32)),
         names=names,
     )
 

@@ -15,7 +15,6 @@ alone lost a true finding of the seed article (`docs/BENCHMARKS.md`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -33,24 +32,13 @@ class CheckLayers:
     session: ort.InferenceSession
     share: float
 
-    @classmethod
-    def load(cls, path: Path, share: float, threads: int, spin: bool) -> CheckLayers:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        if not spin:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return cls(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]), share)
-
     def verdict(self, below: NDArray[np.float32], first: int, last: int) -> float:
         """The probability that the passage whose tokens lie at [first, last) of one marked
         input overlaps a technique, from the encoder's `CHECK_INPUT` vectors of that input
         (sequence, hidden), [CLS] and [SEP] included."""
         span = np.zeros((1, len(below)), np.float32)
         span[0, first:last] = 1.0
-        (probability,) = self.session.run(
-            None, {"hidden": below[None].astype(np.float32), "mask": np.ones_like(span), "span": span}
-        )
+        (probability,) = self.session.run(None, {"hidden": below[None], "mask": np.ones_like(span), "span": span})
         return float(np.asarray(probability).reshape(-1)[0])
 
     def blended(self, check: NDArray[np.float32], own: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -42,7 +42,8 @@ from propscope.errors import InputError
 from propscope.sentences import split_sentences
 
 MODEL_FILE = "propscope-model.json"
-REQUIRED_FILES = ("encoder.onnx", "tokenizer.json", "span_head.npz", MODEL_FILE)
+ENCODER_FILE = "encoder.onnx"
+REQUIRED_FILES = (ENCODER_FILE, "tokenizer.json", "span_head.npz", MODEL_FILE)
 #: the passage check's weights, in a marked model folder whose description has "passage_check"
 PASSAGE_CHECK_FILE = "passage_check.npz"
 NAMING_HEAD_FILE = "naming_head.npz"
@@ -161,7 +162,7 @@ class ModelRuntime:
             names = techniques.scheme(description.get("scheme", techniques.DEFAULT_SCHEME)).names
             head = load_head(folder / "span_head.npz", names)
             threads = threads or os.cpu_count() or 1
-            session = encoder_session(folder, threads, spin)
+            session = onnx_session(folder / ENCODER_FILE, threads, spin)
             reads_side_by_side = description.get("span_input") == "marked" and threads > 1
             return cls(
                 path=folder,
@@ -176,7 +177,7 @@ class ModelRuntime:
                 naming=load_naming(folder, description, names),
                 triage=load_triage(folder, description),
                 edges=load_edges(folder, description),
-                passage_session=encoder_session(folder, 1, spin) if reads_side_by_side else None,
+                passage_session=onnx_session(folder / ENCODER_FILE, 1, spin) if reads_side_by_side else None,
                 workers=threads,
                 check_layers=load_check_layers(folder, description, 1 if reads_side_by_side else threads, spin),
             )
@@ -244,14 +245,15 @@ class ModelRuntime:
         )
 
 
-def encoder_session(folder: Path, threads: int, spin: bool) -> ort.InferenceSession:
-    """An ONNX Runtime session of the folder's encoder on `threads` intra-op threads."""
+def onnx_session(path: Path, threads: int, spin: bool) -> ort.InferenceSession:
+    """An ONNX Runtime session of the graph at `path` (a model's encoder or check layers) on
+    `threads` intra-op threads, its workers busy-waiting between calls only with `spin`."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     if not spin:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(folder / "encoder.onnx"), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def load_head(path: Path, names: tuple[str, ...]) -> SpanHead:
@@ -308,7 +310,8 @@ def load_check_layers(folder: Path, description: dict[str, Any], threads: int, s
     must then be there."""
     if "check_layers" not in description:
         return None
-    return CheckLayers.load(folder / CHECK_LAYERS_FILE, float(description["check_layers"]["share"]), threads, spin)
+    session = onnx_session(folder / CHECK_LAYERS_FILE, threads, spin)
+    return CheckLayers(session, float(description["check_layers"]["share"]))
 
 
 def load_naming(folder: Path, description: dict[str, Any], names: tuple[str, ...]) -> NamingHead | None:

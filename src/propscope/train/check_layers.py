@@ -13,9 +13,9 @@ On PTC this raised dev SI, FLC and sentence F1 on two seeds (`benchmarks/finetun
 
 from __future__ import annotations
 
-import json
 import logging
 import math
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import torch
 from numpy.typing import NDArray
 
@@ -32,14 +31,13 @@ from propscope import metrics
 from propscope.detect.check_layers import CHECK_INPUT, CHECK_LAYERS_FILE
 from propscope.detect.marked_spans import MarkedReader, marked_input
 from propscope.detect.predict import candidate_passages
-from propscope.detect.runtime import MODEL_FILE, ModelRuntime, onnx_run, write_description
+from propscope.detect.runtime import ENCODER_FILE, ModelRuntime, onnx_run, onnx_session
 from propscope.errors import InputError
 from propscope.formats.annotated import span_corpus
 from propscope.train.base import resolve_base, sha256
+from propscope.train.marked_head import record_in_description
 
 log = logging.getLogger("propscope.train")
-
-ENCODER_FILE = "encoder.onnx"
 
 
 @dataclass(frozen=True)
@@ -141,9 +139,7 @@ def with_check_input(source: Path, target: Path, layers: int) -> None:
 def check_input_reader(runtime: ModelRuntime, encoder: Path) -> MarkedReader:
     """Reads passages marked in context with `encoder` (the model's, with `CHECK_INPUT`), its
     ONNX Runtime threads not spinning (torch runs in the same process)."""
-    options = ort.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(encoder), options, providers=["CPUExecutionProvider"])
+    session = onnx_session(encoder, os.cpu_count() or 1, spin=False)
     return MarkedReader(runtime.tokenizer, onnx_run(session, check_input=True))
 
 
@@ -285,7 +281,5 @@ def fit_check_layers(
     finally:
         encoder.unlink(missing_ok=True)
     recorded = asdict(settings) | {"out_of_fold": counts}
-    description = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
-    description.update(check_layers=recorded, encoder_sha256=sha256(folder / ENCODER_FILE))
-    write_description(folder, description)
+    record_in_description(folder, check_layers=recorded, encoder_sha256=sha256(folder / ENCODER_FILE))
     return recorded

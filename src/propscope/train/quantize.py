@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Sequence
-from dataclasses import asdict, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -318,17 +318,13 @@ def add_check_layers(
     training extra)."""
     from propscope.train.check_layers import CheckLayersSettings, fit_check_layers
 
-    defaults = CheckLayersSettings()
-    settings = settings or defaults
+    settings = settings or CheckLayersSettings()
+    notes_text = read_text_file(notes) if notes is not None else None  # before any fitting: a wrong path fails at once
     require_proposers(proposers)
     fit_check_layers(folder, proposers, settings)
     drop_triage(folder)
-    options = "".join(f" --out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in proposers) + "".join(
-        f" --{name.replace('_', '-')} {value}"
-        for name, value in asdict(settings).items()
-        if value != getattr(defaults, name)
-    )
-    return retuned(folder, dev_dir, "check-layers", read_text_file(notes) if notes else None, notes, options)
+    options = "".join(f" --out-of-fold {shown_path(t)}={shown_path(f)}" for t, f in proposers)
+    return retuned(folder, dev_dir, "check-layers", notes_text, notes, options + changed_options(settings))
 
 
 def retuned(
@@ -451,6 +447,19 @@ def fit_article_heads(folder: Path, train_dir: Path) -> None:
     genres = [train.genres[a] for a in labelled]
     fit(features, genres, [train.frames[a] for a in labelled]).save(folder)
     log.info("article heads fitted on %d training articles", len(labelled))
+
+
+def changed_options(settings: Any, shown: Callable[[str, Any], list[str]] = lambda _, value: [str(value)]) -> str:
+    """ " --option value" for each field of the dataclass `settings` whose value differs from the
+    default its class gives it, in field order: what a recorded command needs to remake them.
+    `shown` gives a field's value(s) as the option takes them (once for each)."""
+    defaults = type(settings)()
+    return "".join(
+        f" --{field.name.replace('_', '-')} {text}"
+        for field in fields(settings)
+        if (value := getattr(settings, field.name)) != getattr(defaults, field.name)
+        for text in shown(field.name, value)
+    )
 
 
 def shown_path(path: Path) -> str:

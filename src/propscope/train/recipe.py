@@ -17,7 +17,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from propscope.train.card import write_model_card
 from propscope.train.folds import write_folds
 from propscope.train.loop import TrainConfig, train
 from propscope.train.progress import logged_to
-from propscope.train.quantize import add_check_layers, add_edges, add_triage, refit, ship, shown_path
+from propscope.train.quantize import add_check_layers, add_edges, add_triage, changed_options, refit, ship, shown_path
 
 log = logging.getLogger("propscope.train")
 
@@ -84,11 +84,7 @@ def as_recorded(settings: RecipeSettings) -> dict[str, Any]:
 def recipe_command(settings: RecipeSettings, out: Path, work: Path, notes: Path | None) -> str:
     """The `propscope recipe` command that remakes the model: the settings that differ from the
     defaults, with paths as a model card may show them."""
-    options = "".join(
-        "".join(f" --{field.name.replace('_', '-')} {shown}" for shown in shown_values(field.name, value))
-        for field in fields(RecipeSettings)
-        if (value := getattr(settings, field.name)) != getattr(DEFAULTS, field.name)
-    )
+    options = changed_options(settings, shown_values)
     return f"propscope recipe --out {shown_path(out)} --work {shown_path(work)}{options}" + (
         f" --notes {shown_path(notes)}" if notes is not None else ""
     )
